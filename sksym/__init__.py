@@ -1,0 +1,27 @@
+"""sksym: symmetry for scikit-learn.
+
+Enforce a known symmetry, discover the symmetries of data and fitted models, and
+promote symmetry among candidates, all through one bilinear object: the Lie
+derivative of a model along a symmetry generator.
+
+Groups live in :mod:`sksym.groups`, representations in :mod:`sksym.reps`; the
+estimators and transformers are importable from here and from their submodules.
+"""
+
+__version__ = "0.1.0.dev0"
+
+from .linear_model import SymmetricRidge
+from .preprocessing import InvariantPolynomialFeatures, SymmetryProjector
+from . import groups, reps, lie, libraries, exceptions
+
+__all__ = [
+    "SymmetricRidge",
+    "InvariantPolynomialFeatures",
+    "SymmetryProjector",
+    "groups",
+    "reps",
+    "lie",
+    "libraries",
+    "exceptions",
+    "__version__",
+]

@@ -1,0 +1,7 @@
+"""Entry point of ``python -m sksym``."""
+
+import sys
+
+from ._tour import main
+
+sys.exit(main())

@@ -1,0 +1,91 @@
+"""Small dense linear-algebra helpers shared across sksym (private)."""
+
+import numpy as np
+import scipy.linalg
+
+__all__ = ["null_space", "orthonormal_span", "principal_angles"]
+
+
+def _compress_rows(blocks, n_cols):
+    """Reduce a tall stack of row blocks to an upper-triangular ``R`` with the same
+    right singular structure, by incremental QR (never forms the full stack)."""
+    R = np.zeros((0, n_cols))
+    buf, buf_rows = [], 0
+    for b in blocks:
+        b = np.asarray(b, dtype=float).reshape(-1, n_cols)
+        if not b.size:
+            continue
+        buf.append(b)
+        buf_rows += b.shape[0]
+        if buf_rows >= 4 * n_cols:
+            R = scipy.linalg.qr(np.vstack([R] + buf), mode="r", overwrite_a=True, check_finite=False)[0][:n_cols]
+            buf, buf_rows = [], 0
+    if buf:
+        stacked = np.vstack([R] + buf)
+        if stacked.shape[0] > n_cols:
+            R = scipy.linalg.qr(stacked, mode="r", overwrite_a=True, check_finite=False)[0][:n_cols]
+        else:
+            R = stacked
+    return R
+
+
+def null_space(blocks, n_cols, tol, return_singular_values=False):
+    """Orthonormal basis of the common null space of stacked row blocks.
+
+    Parameters
+    ----------
+    blocks : iterable of ndarray, each reshapeable to (-1, n_cols)
+        Row blocks of the constraint matrix ``C``.
+    n_cols : int
+        Number of unknowns.
+    tol : float
+        Relative threshold: singular values ``s <= tol * s_max`` count as zero.
+    return_singular_values : bool, default=False
+        Also return all singular values of ``C`` (descending).
+
+    Returns
+    -------
+    N : ndarray of shape (n_cols, r)
+        Orthonormal columns spanning the null space.
+    s : ndarray, optional
+        Singular values of ``C``.
+    """
+    R = _compress_rows(blocks, n_cols)
+    if R.shape[0] == 0:
+        s = np.zeros(0)
+        N = np.eye(n_cols)
+    else:
+        _, s, vt = scipy.linalg.svd(R, full_matrices=True, check_finite=False, lapack_driver="gesvd")
+        smax = s[0] if s.size else 0.0
+        if smax == 0.0:
+            N = np.eye(n_cols)
+        else:
+            rank = int(np.sum(s > tol * smax))
+            N = vt[rank:].T
+    if return_singular_values:
+        return N, s
+    return N
+
+
+def orthonormal_span(A, tol=1e-10):
+    """Orthonormal basis (columns) of the column span of ``A``."""
+    A = np.asarray(A, dtype=float)
+    if A.size == 0:
+        return np.zeros((A.shape[0], 0))
+    u, s, _ = np.linalg.svd(A, full_matrices=False)
+    return u[:, s > tol * max(s[0], 1e-300)]
+
+
+def principal_angles(A, B):
+    """Principal angles (radians, ascending) between the column spans of A and B.
+
+    Parameters
+    ----------
+    A : array-like of shape (n, p)
+    B : array-like of shape (n, r)
+
+    Returns
+    -------
+    angles : ndarray of shape (min(p, r),)
+    """
+    return np.sort(scipy.linalg.subspace_angles(np.asarray(A, float), np.asarray(B, float)))

@@ -1,0 +1,86 @@
+"""Validation shared by the estimators (private)."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.preprocessing import PolynomialFeatures
+
+from .groups import Group, Trivial
+from .reps import Rep, Scalar, V
+
+__all__ = ["resolve_reps", "check_library", "check_tol", "check_alpha"]
+
+
+def _bind(rep, group, name):
+    if not isinstance(rep, Rep):
+        raise TypeError(f"{name} must be a sksym Rep (e.g. V, V + V, Scalar); got {type(rep).__name__}.")
+    if rep.is_bound:
+        if rep.group != group:
+            raise ValueError(f"{name} is bound to {rep.group}, but group is {group}.")
+        return rep
+    return rep(group)
+
+
+def resolve_reps(group, input_rep, output_rep, n_features, n_outputs=None):
+    """Bind ``group``, ``input_rep`` and ``output_rep`` and check their sizes.
+
+    ``group=None`` means the group ``input_rep`` is bound to, or else the trivial
+    group of the data's dimension; ``input_rep=None`` means ``V``;
+    ``output_rep=None`` means ``n_outputs`` invariant scalars.
+
+    Returns
+    -------
+    group, input_rep, output_rep : Group, Rep, Rep (output_rep is None if n_outputs is None)
+    """
+    if group is not None and not isinstance(group, Group):
+        raise TypeError(
+            f"group must be a sksym.groups.Group (e.g. SO(3)) or None; got {type(group).__name__}."
+        )
+    if group is None:
+        if isinstance(input_rep, Rep) and input_rep.is_bound:
+            group = input_rep.group
+        elif isinstance(output_rep, Rep) and output_rep.is_bound:
+            group = output_rep.group
+        elif input_rep is None or not isinstance(input_rep, Rep):  # non-Reps fail in _bind
+            group = Trivial(n_features)
+        else:
+            raise ValueError("input_rep is not bound to a group; pass group= as well.")
+    in_rep = _bind(V if input_rep is None else input_rep, group, "input_rep")
+    if in_rep.size != n_features:
+        what = f"group {group} acts on R^{group.d}" if input_rep is None else f"input_rep {input_rep!r} has size {in_rep.size}"
+        raise ValueError(
+            f"Dimension mismatch: {what}, but X has {n_features} features."
+        )
+    out_rep = None
+    if n_outputs is not None:
+        out_rep = _bind(n_outputs * Scalar if output_rep is None else output_rep, group, "output_rep")
+        if out_rep.size != n_outputs:
+            raise ValueError(
+                f"Dimension mismatch: output_rep {output_rep!r} has size {out_rep.size}, "
+                f"but y has {n_outputs} target(s)."
+            )
+    return group, in_rep, out_rep
+
+
+def check_library(library, X, default_degree=2):
+    """Clone and fit the library on ``X`` (default ``PolynomialFeatures(2)``)."""
+    if library is None:
+        library = PolynomialFeatures(degree=default_degree)
+    if not (hasattr(library, "fit") and hasattr(library, "transform")):
+        raise TypeError(
+            f"library must be a scikit-learn transformer such as PolynomialFeatures; got {type(library).__name__}."
+        )
+    return clone(library).fit(X)
+
+
+def check_tol(tol, name="tol"):
+    if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"{name} must be a non-negative finite float; got {tol!r}.")
+    return float(tol)
+
+
+def check_alpha(alpha, name="alpha"):
+    if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"{name} must be a non-negative finite float; got {alpha!r}.")
+    return float(alpha)

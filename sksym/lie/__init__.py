@@ -1,0 +1,14 @@
+"""The Lie-derivative core: one bilinear operator, used by every estimator.
+
+* :class:`LieDerivative`: for ``F(x) = W Theta(x)``, the constraint blocks on
+  ``W`` (enforce) and, for fixed ``W``, the matrix of ``L_xi_j W`` (discover,
+  promote);
+* :func:`unisolvent_points`: where polynomial operators are evaluated exactly;
+* :func:`null_space` and :func:`principal_angles`: linear algebra with explicit
+  tolerances.
+"""
+
+from .._linalg import null_space, principal_angles, orthonormal_span
+from ._operator import LieDerivative, unisolvent_points
+
+__all__ = ["LieDerivative", "unisolvent_points", "null_space", "principal_angles", "orthonormal_span"]

@@ -1,0 +1,337 @@
+"""The bilinear Lie-derivative operator of models ``F(x) = W Theta(x)``.
+
+This module is the one place where the Lie derivative is built; every estimator
+uses it. For a Lie-algebra element ``xi`` acting on inputs by the vector field
+``xi(x) = drho_in(xi) x + dtau_in(xi)`` and on outputs by ``B_xi = drho_out(xi)``,
+
+    (L_xi F)(x) = W DTheta(x) xi(x) - B_xi W Theta(x),
+
+which is linear in ``W`` (enforce: null space in ``W``) and linear in ``xi``
+(discover, promote: the matrix whose columns are ``L_xi_j W``). Discrete group
+elements ``h`` give the constraints ``W Theta(h x) - rho_out(h) W Theta(x) = 0``.
+"""
+
+from functools import cached_property
+from math import comb
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .._linalg import null_space
+from ..libraries import library_degree, library_jacobian
+from ..reps import Rep
+
+__all__ = ["LieDerivative", "unisolvent_points"]
+
+
+def unisolvent_points(n_features, degree, oversample=2.0, random_state=0, bound=1.0):
+    """Random points on which polynomials of a given degree are determined.
+
+    A polynomial of degree ``<= degree`` in ``n_features`` variables that
+    vanishes at more than ``C(n_features + degree, degree)`` generic points is
+    zero, so operators evaluated at these points have exactly the null space of
+    the polynomial operator (with probability one).
+
+    Parameters
+    ----------
+    n_features : int
+        Number of variables.
+    degree : int
+        Polynomial degree.
+    oversample : float, default=2.0
+        Points per monomial; values above 1 keep the evaluation well conditioned.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the points (fixed by default, so operators are deterministic).
+    bound : float, default=1.0
+        Points are uniform in ``[-bound, bound]^n_features``.
+
+    Returns
+    -------
+    P : ndarray of shape (n_points, n_features)
+
+    Examples
+    --------
+    >>> from sksym.lie import unisolvent_points
+    >>> unisolvent_points(3, 2).shape     # 2 x 10 monomials, plus one
+    (21, 3)
+    """
+    n_mono = comb(n_features + degree, degree)
+    n_points = int(np.ceil(oversample * n_mono)) + 1
+    rng = check_random_state(random_state)
+    return rng.uniform(-bound, bound, size=(n_points, n_features))
+
+
+def _lie_elements(group, lie_algebra):
+    if lie_algebra is None:
+        return np.asarray(group.lie_algebra)
+    A = np.asarray(lie_algebra, dtype=float)
+    if A.ndim == 2:
+        A = A[None]
+    return A
+
+
+class LieDerivative:
+    """The Lie-derivative operator of ``F(x) = W Theta(x)``, bilinear in
+    (generator, ``W``).
+
+    Parameters
+    ----------
+    library : fitted transformer
+        The dictionary ``Theta`` (``PolynomialFeatures``, a
+        :class:`~sksym.libraries.FunctionLibrary`, or any transformer; see
+        :func:`~sksym.libraries.library_jacobian`).
+    input_rep : Rep
+        Bound representation acting on the inputs (size ``n_features``).
+    output_rep : Rep
+        Bound representation acting on the outputs (size ``n_outputs``), of the
+        same group.
+    lie_algebra : array-like of shape (q, d, d) or (q, d, d + 1), default=None
+        Lie-algebra elements ``xi_j`` to differentiate along; default: the basis
+        of the bound group's Lie algebra.
+    discrete_elements : array-like of shape (k, m, m), default=None
+        Group elements for the discrete constraints (homogeneous for affine
+        groups); default: the group's discrete generators.
+    points : array-like of shape (n_points, n_features), default=None
+        Where the operator is evaluated. Default: :func:`unisolvent_points` for
+        polynomial libraries, which makes the operator exact. Other libraries
+        need points (e.g. the training inputs); the operator is then a sampled
+        approximation.
+    oversample : float, default=2.0
+        Passed to :func:`unisolvent_points`.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the default points.
+
+    Notes
+    -----
+    Rows are weighted by ``1 / sqrt(n_points)``, so ``||L_xi W||`` approximates
+    the root-mean-square of the Lie derivative over the points (over the box
+    ``[-1, 1]^d`` for the default points). Null spaces do not depend on this.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import PolynomialFeatures
+    >>> from sksym.groups import SO
+    >>> from sksym.reps import V, Scalar
+    >>> from sksym.lie import LieDerivative
+    >>> G = SO(3)
+    >>> lib = PolynomialFeatures(4).fit(np.zeros((1, 3)))
+    >>> op = LieDerivative(lib, V(G), Scalar(G))
+    >>> op.equivariant_basis().shape     # 1, |x|^2, |x|^4
+    (3, 1, 35)
+    """
+
+    def __init__(self, library, input_rep, output_rep, lie_algebra=None,
+                 discrete_elements=None, points=None, oversample=2.0, random_state=0):
+        for rep, name in ((input_rep, "input_rep"), (output_rep, "output_rep")):
+            if not isinstance(rep, Rep) or not rep.is_bound:
+                raise TypeError(f"{name} must be a Rep bound to a group, e.g. V(SO(3)); got {rep!r}.")
+        if input_rep.group != output_rep.group:
+            raise ValueError(
+                f"input_rep is bound to {input_rep.group} but output_rep to {output_rep.group}."
+            )
+        self.library = library
+        self.input_rep = input_rep
+        self.output_rep = output_rep
+        self.group = input_rep.group
+        self.n_features = input_rep.size
+        self.n_outputs = output_rep.size
+        self.lie_algebra = _lie_elements(self.group, lie_algebra)
+        if discrete_elements is None:
+            discrete_elements = self.group._discrete_matrices()
+        self.discrete_elements = np.asarray(discrete_elements, dtype=float).reshape(
+            (-1,) + np.shape(self.group.sample(0))[1:]
+        )
+        self.degree = library_degree(library)
+        if points is None:
+            if self.degree is None:
+                raise ValueError(
+                    f"The library {type(library).__name__} is not polynomial, so the operator "
+                    "must be evaluated at given points (for example the training inputs)."
+                )
+            points = unisolvent_points(self.n_features, self.degree, oversample, random_state)
+        points = np.asarray(points, dtype=float)
+        if points.ndim != 2 or points.shape[1] != self.n_features:
+            raise ValueError(
+                f"points must have shape (n_points, {self.n_features}); got {points.shape}."
+            )
+        self.points = points
+        self.weight = 1.0 / np.sqrt(points.shape[0])
+
+    # ------------------------------------------------------------------ pieces
+    @property
+    def n_generators(self):
+        """Number ``q`` of Lie-algebra elements."""
+        return self.lie_algebra.shape[0]
+
+    @cached_property
+    def theta(self):
+        """``Theta`` at the points, shape (n_points, n_library_features)."""
+        return np.asarray(self.library.transform(self.points), dtype=float)
+
+    @property
+    def n_library_features(self):
+        """Number ``K`` of dictionary functions."""
+        return self.theta.shape[1]
+
+    @cached_property
+    def jacobian(self):
+        """``DTheta`` at the points, shape (n_points, K, n_features)."""
+        return library_jacobian(self.library, self.points)
+
+    @cached_property
+    def vector_fields(self):
+        """Input vector fields ``xi_j(x)`` at the points, shape (q, n_points, n_features)."""
+        rep = self.input_rep
+        if self.n_generators == 0:
+            return np.zeros((0,) + self.points.shape)
+        A = rep.drho(self.lie_algebra)
+        b = rep.dtau(self.lie_algebra)
+        return np.einsum("qij,pj->qpi", A, self.points) + b[:, None, :]
+
+    @cached_property
+    def output_generators(self):
+        """Output matrices ``B_j = drho_out(xi_j)``, shape (q, n_outputs, n_outputs)."""
+        if self.n_generators == 0:
+            return np.zeros((0, self.n_outputs, self.n_outputs))
+        return self.output_rep.drho(self.lie_algebra)
+
+    @cached_property
+    def _discrete_theta(self):
+        """``Theta(h x)`` for each discrete element, shape (k, n_points, K)."""
+        return np.array([
+            self.library.transform(self.input_rep.act(h, self.points))
+            for h in self.discrete_elements
+        ]).reshape(len(self.discrete_elements), *self.theta.shape)
+
+    @cached_property
+    def _discrete_rho(self):
+        if len(self.discrete_elements) == 0:
+            return np.zeros((0, self.n_outputs, self.n_outputs))
+        return self.output_rep.rho(self.discrete_elements)
+
+    def directional_derivatives(self, j):
+        """``DTheta(x) xi_j(x)`` at the points, shape (n_points, K)."""
+        return np.einsum("pkd,pd->pk", self.jacobian, self.vector_fields[j])
+
+    # ------------------------------------------------------------------ W fixed
+    def _check_W(self, W):
+        W = np.asarray(W, dtype=float)
+        if W.ndim == 1 and self.n_outputs == 1:
+            W = W[None]
+        expected = (self.n_outputs, self.n_library_features)
+        if W.shape != expected:
+            raise ValueError(f"W must have shape (n_outputs, n_library_features) = {expected}; got {W.shape}.")
+        return W
+
+    def apply(self, W):
+        """Lie derivatives of the model ``W Theta`` along every generator.
+
+        Parameters
+        ----------
+        W : array-like of shape (n_outputs, K)
+
+        Returns
+        -------
+        L : ndarray of shape (q, n_points, n_outputs)
+            ``L[j, p] = (L_xi_j F)(x_p)``, weighted by ``1 / sqrt(n_points)``.
+        """
+        W = self._check_W(W)
+        JW = np.einsum("ok,pkd->pod", W, self.jacobian)      # DF at the points
+        F = self.theta @ W.T                                   # F at the points
+        L = np.einsum("pod,qpd->qpo", JW, self.vector_fields)
+        L -= np.einsum("qab,pb->qpa", self.output_generators, F)
+        return L * self.weight
+
+    def matrix(self, W):
+        """The linear map ``xi -> L_xi F_W`` as a matrix (discover, promote).
+
+        Parameters
+        ----------
+        W : array-like of shape (n_outputs, K)
+
+        Returns
+        -------
+        M : ndarray of shape (n_points * n_outputs, q)
+            Column ``j`` is ``L_xi_j W`` flattened; its null space (in the
+            coefficients of the Lie-algebra elements) is the symmetry algebra of
+            the model among the given generators.
+        """
+        L = self.apply(W)
+        return L.reshape(self.n_generators, -1).T
+
+    def discrete_residual(self, W):
+        """``F(h x) - rho_out(h) F(x)`` at the points, shape (k, n_points, n_outputs)."""
+        W = self._check_W(W)
+        F = self.theta @ W.T
+        FH = self._discrete_theta @ W.T
+        return (FH - np.einsum("kab,pb->kpa", self._discrete_rho, F)) * self.weight
+
+    # ------------------------------------------------------------------ enforce
+    def constraint_blocks(self, output_block=None):
+        """Row blocks of the stacked constraint matrix on ``vec(W)`` (row-major).
+
+        Parameters
+        ----------
+        output_block : (slice or index array, Rep), default=None
+            Restrict to the rows of ``W`` of one summand of the output
+            representation (used to solve each summand once).
+
+        Yields
+        ------
+        C : ndarray of shape (n_points * n_out, n_out * K)
+            One block per Lie-algebra element, then one per discrete element.
+        """
+        K = self.n_library_features
+        theta = self.theta * self.weight
+        if output_block is None:
+            rep = self.output_rep
+        else:
+            rep = output_block
+        n = rep.size
+        I = np.eye(n)
+        B = rep.drho(self.lie_algebra) if self.n_generators else np.zeros((0, n, n))
+        for j in range(self.n_generators):
+            a = self.directional_derivatives(j) * self.weight
+            blk = np.einsum("ab,pk->pabk", I, a) - np.einsum("ab,pk->pabk", B[j], theta)
+            yield blk.reshape(-1, n * K)
+        if len(self.discrete_elements):
+            R = rep.rho(self.discrete_elements)
+            for h in range(len(self.discrete_elements)):
+                th = self._discrete_theta[h] * self.weight
+                blk = np.einsum("ab,pk->pabk", I, th) - np.einsum("ab,pk->pabk", R[h], theta)
+                yield blk.reshape(-1, n * K)
+
+    def equivariant_basis(self, tol=1e-10):
+        """Orthonormal basis of the parameters ``W`` whose model is equivariant.
+
+        The output representation is split into summands and each distinct
+        summand is solved once (``k * Scalar`` costs one scalar problem).
+
+        Parameters
+        ----------
+        tol : float, default=1e-10
+            Relative singular-value threshold of the null space.
+
+        Returns
+        -------
+        basis : ndarray of shape (r, n_outputs, K)
+            Orthonormal in the Frobenius inner product.
+        """
+        from ..reps._basis import _expand
+
+        if not np.isfinite(tol) or tol < 0:
+            raise ValueError(f"tol must be a non-negative float; got {tol!r}.")
+        K = self.n_library_features
+        cache = {}
+        out = []
+        for term, idx in _expand(self.output_rep):
+            if term not in cache:
+                N = null_space(self.constraint_blocks(term), term.size * K, tol)
+                cache[term] = N.T.reshape(-1, term.size, K)
+            Nt = cache[term]
+            full = np.zeros((Nt.shape[0], self.n_outputs, K))
+            full[:, idx, :] = Nt
+            out.append(full)
+        return np.concatenate(out) if out else np.zeros((0, self.n_outputs, K))

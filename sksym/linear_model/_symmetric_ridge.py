@@ -1,0 +1,274 @@
+"""Ridge regression restricted exactly to equivariant models."""
+
+from functools import lru_cache
+
+import numpy as np
+import scipy.linalg
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.preprocessing import PolynomialFeatures
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .._validation import check_alpha, check_library, check_tol, resolve_reps
+from ..lie import LieDerivative
+from ..reps import ScalarRep
+from ..reps._basis import _expand
+
+__all__ = ["SymmetricRidge", "equivariant_model_basis"]
+
+_MAX_OPERATOR_POINTS = 2000
+
+
+@lru_cache(maxsize=32)
+def _polynomial_basis(key, input_rep, output_rep, tol):
+    degree, interaction_only, include_bias, n_features = key
+    lib = PolynomialFeatures(degree=degree, interaction_only=interaction_only, include_bias=include_bias)
+    lib.fit(np.zeros((1, n_features)))
+    B = LieDerivative(lib, input_rep, output_rep).equivariant_basis(tol)
+    B.setflags(write=False)
+    return B
+
+
+def equivariant_model_basis(library, input_rep, output_rep, X=None, tol=1e-10):
+    """Orthonormal basis of the coefficient matrices ``W`` for which
+    ``x -> W Theta(x)`` is equivariant.
+
+    Exact for polynomial libraries (cached per library settings and
+    representations); for other libraries the Lie derivative is evaluated at
+    (up to 2000 of) the rows of ``X``, so the symmetry holds on the data.
+
+    Parameters
+    ----------
+    library : fitted transformer
+        The dictionary ``Theta``.
+    input_rep, output_rep : Rep
+        Bound representations on inputs and outputs.
+    X : ndarray of shape (n_samples, n_features), default=None
+        Evaluation points for non-polynomial libraries.
+    tol : float, default=1e-10
+        Relative null-space tolerance.
+
+    Returns
+    -------
+    basis : ndarray of shape (r, n_outputs, n_library_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import PolynomialFeatures
+    >>> from sksym.groups import SO
+    >>> from sksym.reps import V
+    >>> from sksym.linear_model import equivariant_model_basis
+    >>> lib = PolynomialFeatures(3).fit(np.zeros((1, 2)))
+    >>> equivariant_model_basis(lib, V(SO(2)), V(SO(2))).shape[0]
+    4
+    """
+    G = input_rep.group
+    n_out = output_rep.size
+    if G.lie_dim == 0 and G.n_discrete == 0:
+        K = np.asarray(library.transform(np.zeros((1, input_rep.size)))).shape[1]
+        return np.eye(n_out * K).reshape(n_out * K, n_out, K)
+    if type(library) is PolynomialFeatures:
+        key = (library.degree if isinstance(library.degree, int) else tuple(library.degree),
+               library.interaction_only, library.include_bias, input_rep.size)
+        return _polynomial_basis(key, input_rep, output_rep, tol)
+    points = None
+    from ..libraries import library_degree
+
+    if library_degree(library) is None:
+        if X is None:
+            raise ValueError("A non-polynomial library needs evaluation points X.")
+        points = X[np.random.RandomState(0).permutation(len(X))[:_MAX_OPERATOR_POINTS]]
+    return LieDerivative(library, input_rep, output_rep, points=points).equivariant_basis(tol)
+
+
+class SymmetricRidge(RegressorMixin, BaseEstimator):
+    """Ridge regression on a dictionary, restricted exactly to equivariant models.
+
+    Fits ``y ~ W Theta(x) + b`` minimising
+    ``sum_i s_i ||y_i - W Theta(x_i) - b||^2 + alpha ||W||_F^2`` over the ``W``
+    whose model is equivariant under ``group`` (and ``b`` fixed by the output
+    representation). The problem is solved in the coordinates of an orthonormal
+    basis of those ``W`` (from the Lie-derivative operator), so the constraint is
+    exact for any data distribution; it is not a projection of an unconstrained
+    fit.
+
+    Parameters
+    ----------
+    group : Group, default=None
+        The symmetry group. ``None`` means the group ``input_rep`` is bound to, or
+        the trivial group (then the estimator equals ``PolynomialFeatures`` +
+        ``Ridge``).
+    library : transformer, default=None
+        The dictionary ``Theta``; ``None`` means ``PolynomialFeatures(degree=2)``.
+        Any transformer with a Jacobian works (see :mod:`sksym.libraries`).
+    input_rep : Rep, default=None
+        How the group acts on the features; ``None`` means ``V``.
+    output_rep : Rep, default=None
+        How the group acts on the targets; ``None`` means each target is
+        invariant. A vector representation (e.g. ``V``) with as many targets
+        gives equivariant vector-valued predictions.
+    alpha : float, default=1.0
+        L2 penalty on ``W`` (the same convention as :class:`~sklearn.linear_model.Ridge`).
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept (restricted to the fixed space of
+        ``output_rep``, so it never breaks equivariance).
+    tol : float, default=1e-10
+        Relative singular-value threshold of the equivariant basis.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_library_features,) or (n_targets, n_library_features)
+        The fitted ``W``.
+    intercept_ : float or ndarray of shape (n_targets,)
+    equivariant_basis_ : ndarray of shape (n_free_parameters_, n_targets, n_library_features)
+        Orthonormal basis of the equivariant ``W``.
+    n_free_parameters_ : int
+        Dimension of that space.
+    library_ : transformer
+        The fitted dictionary.
+    group_ : Group
+        The group used.
+    input_rep_, output_rep_ : Rep
+        The bound representations used.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names, if ``X`` had them.
+
+    See Also
+    --------
+    InvariantPolynomialFeatures : invariant features for any regressor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import PolynomialFeatures
+    >>> from sksym.groups import SO
+    >>> from sksym.linear_model import SymmetricRidge
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(30, 3))
+    >>> y = np.sum(X**2, axis=1) ** 2
+    >>> model = SymmetricRidge(group=SO(3), library=PolynomialFeatures(4), alpha=1e-6).fit(X, y)
+    >>> model.n_free_parameters_
+    3
+    >>> g = SO(3).sample(1, random_state=1)[0]
+    >>> bool(np.allclose(model.predict(X @ g.T), model.predict(X)))
+    True
+    """
+
+    def __init__(self, group=None, library=None, input_rep=None, output_rep=None,
+                 alpha=1.0, fit_intercept=True, tol=1e-10):
+        self.group = group
+        self.library = library
+        self.input_rep = input_rep
+        self.output_rep = output_rep
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the equivariant ridge model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        self : SymmetricRidge
+        """
+        alpha = check_alpha(self.alpha)
+        tol = check_tol(self.tol)
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
+        sw = _check_sample_weight(sample_weight, X)
+        Y = y.reshape(len(y), -1).astype(float)
+        n_out = Y.shape[1]
+        self.group_, self.input_rep_, self.output_rep_ = resolve_reps(
+            self.group, self.input_rep, self.output_rep, X.shape[1], n_out
+        )
+        self.library_ = check_library(self.library, X)
+        theta = np.asarray(self.library_.transform(X), dtype=float)
+        basis = equivariant_model_basis(self.library_, self.input_rep_, self.output_rep_, X, tol)
+        self.equivariant_basis_ = np.array(basis)
+        self.n_free_parameters_ = basis.shape[0]
+        W, b = self._solve(theta, Y, sw, basis, alpha)
+        if y.ndim == 1:
+            self.coef_, self.intercept_ = W[0], float(b[0])
+        else:
+            self.coef_, self.intercept_ = W, b
+        return self
+
+    def _solve(self, theta, Y, sw, basis, alpha):
+        n_out, K = Y.shape[1], theta.shape[1]
+        S = sw.sum()
+        if self.fit_intercept:
+            theta_mean = sw @ theta / S
+            y_mean = sw @ Y / S
+            U = self.output_rep_.equivariant_basis(tol=max(self.tol, 1e-12))
+        else:
+            theta_mean, y_mean = np.zeros(K), np.zeros(n_out)
+            U = np.zeros((n_out, 0))
+        Tc = theta - theta_mean
+        Yc = Y - y_mean
+        Tw = Tc * sw[:, None]
+        Gram = Tc.T @ Tw                       # (K, K)
+        Cross = Yc.T @ Tw                      # (n_out, K)
+        Q = np.eye(n_out) - U @ U.T            # output directions the intercept cannot absorb
+        r = basis.shape[0]
+        terms = _expand(self.output_rep_)
+        all_scalar = all(isinstance(t, ScalarRep) for t, _ in terms)
+        if r == 0:
+            W = np.zeros((n_out, K))
+        elif all_scalar and basis.shape[0] % n_out == 0 and np.allclose(Q, 0):
+            # Every target is invariant: one shared scalar basis, one solve.
+            rs = r // n_out
+            Bs = basis[:rs, 0, :]
+            H = Bs @ Gram @ Bs.T
+            g = Bs @ Cross.T
+            C = _ridge_solve(H, g, alpha)
+            W = C.T @ Bs
+        else:
+            H = np.einsum("rok,kl,tol->rt", basis, Gram, basis)
+            g = np.einsum("rok,ok->r", basis, Cross)
+            if self.fit_intercept and np.any(Q):
+                m = np.einsum("ab,rbk,k->ra", Q, basis, theta_mean)   # Q B_r theta_mean
+                H = H + S * m @ m.T
+                g = g + S * m @ (Q @ y_mean)
+            c = _ridge_solve(H, g[:, None], alpha)[:, 0]
+            W = np.tensordot(c, basis, axes=1)
+        b = U @ (U.T @ (y_mean - W @ theta_mean)) if self.fit_intercept else np.zeros(n_out)
+        return W, b
+
+    def predict(self, X):
+        """Predict with the equivariant model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        theta = np.asarray(self.library_.transform(X), dtype=float)
+        return theta @ np.asarray(self.coef_).T + self.intercept_
+
+
+def _ridge_solve(H, g, alpha):
+    A = H + alpha * np.eye(H.shape[0])
+    try:
+        return scipy.linalg.solve(A, g, assume_a="pos", check_finite=False)
+    except (scipy.linalg.LinAlgError, ValueError):
+        return scipy.linalg.lstsq(A, g, check_finite=False)[0]

@@ -1,0 +1,97 @@
+"""Fixed spaces (equivariant bases) of representations, one summand at a time."""
+
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse
+import scipy.sparse.linalg
+
+from .._linalg import null_space
+from ._rep import DualRep, SumRep, TensorRep
+
+_DENSE_LIMIT = 600
+
+
+def _expand(rep):
+    """Split a representation into summands that are not sums.
+
+    Returns a list of ``(term, indices)``: ``term`` acts on the coordinates
+    ``indices`` of ``rep`` (tensor products are distributed over sums).
+    """
+    if isinstance(rep, SumRep):
+        out, offset = [], 0
+        for t in rep.terms:
+            out.extend((term, idx + offset) for term, idx in _expand(t))
+            offset += t.size
+        return out
+    if isinstance(rep, TensorRep):
+        ea, eb = _expand(rep.a), _expand(rep.b)
+        if len(ea) == 1 and len(eb) == 1:
+            return [(rep, np.arange(rep.size))]
+        nb = rep.b.size
+        return [
+            (TensorRep(ta, tb), (ia[:, None] * nb + ib[None, :]).ravel())
+            for ta, ia in ea for tb, ib in eb
+        ]
+    if isinstance(rep, DualRep):
+        ea = _expand(rep.a)
+        if len(ea) == 1:
+            return [(rep, np.arange(rep.size))]
+        return [(DualRep(t), idx) for t, idx in ea]
+    return [(rep, np.arange(rep.size))]
+
+
+def equivariant_basis(rep, tol=1e-10, method="auto"):
+    """Orthonormal basis of the fixed space of a bound representation."""
+    rep._require_group()
+    if method not in ("auto", "dense", "sparse"):
+        raise ValueError(f"method must be 'auto', 'dense' or 'sparse'; got {method!r}.")
+    if not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a non-negative float; got {tol!r}.")
+    blocks = []
+    for term, idx in _expand(rep):
+        Q = _term_basis(term, float(tol), method)
+        if Q.shape[1]:
+            B = np.zeros((rep.size, Q.shape[1]))
+            B[idx] = Q
+            blocks.append(B)
+    if not blocks:
+        return np.zeros((rep.size, 0))
+    return np.hstack(blocks)
+
+
+@lru_cache(maxsize=256)
+def _term_basis(term, tol, method):
+    n = term.size
+    if method == "sparse" or (method == "auto" and n > _DENSE_LIMIT):
+        Q = _sparse_fixed_space(term, tol)
+    else:
+        C = term.constraint_matrices()
+        Q = null_space(C, n, tol)
+    Q.setflags(write=False)
+    return Q
+
+
+def _sparse_fixed_space(term, tol, block=8):
+    """Fixed space via shift-invert Lanczos on ``C^T C`` (scipy.sparse.linalg)."""
+    n = term.size
+    C = term.constraint_matrices()
+    if C.shape[0] == 0:
+        return np.eye(n)
+    S = scipy.sparse.vstack([scipy.sparse.csr_matrix(c) for c in C]).tocsc()
+    M = (S.T @ S).tocsc()
+    smax2 = scipy.sparse.linalg.eigsh(M, k=1, which="LA", return_eigenvectors=False)[0]
+    if smax2 <= 0:
+        return np.eye(n)
+    thresh = max(tol, 1e-7) ** 2 * smax2
+    shift = -1e-3 * smax2
+    k = min(block, n - 1)
+    while True:
+        vals, vecs = scipy.sparse.linalg.eigsh(M, k=k, sigma=shift, which="LM")
+        order = np.argsort(vals)
+        vals, vecs = vals[order], vecs[:, order]
+        if np.any(vals > thresh) or k >= n - 1:
+            keep = vals <= thresh
+            Q, _ = np.linalg.qr(vecs[:, keep])
+            return Q
+        k = min(2 * k, n - 1)

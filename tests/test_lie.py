@@ -1,0 +1,163 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+from sksym.exceptions import FiniteDifferenceWarning
+from sksym.groups import GL, O, SE, SO, T
+from sksym.libraries import FunctionLibrary, library_jacobian, polynomial_jacobian
+from sksym.libraries._jacobian import finite_difference_jacobian
+from sksym.lie import LieDerivative, null_space, principal_angles, unisolvent_points
+from sksym.reps import Scalar, V
+
+
+def _op(G, degree, in_rep=V, out_rep=Scalar, **kw):
+    lib = PolynomialFeatures(degree).fit(np.zeros((1, in_rep(G).size)))
+    return LieDerivative(lib, in_rep(G), out_rep(G), **kw)
+
+
+@pytest.mark.parametrize(
+    "G, degree, in_rep, out_rep, dim",
+    [
+        (SO(3), 4, V, Scalar, 3),      # 1, r^2, r^4
+        (SO(3), 6, V, Scalar, 4),      # ... r^6
+        (SO(2), 3, V, V, 4),           # a(r^2) x + b(r^2) J x, a, b in span{1, r^2}
+        (O(2), 3, V, V, 2),            # the reflection kills J x
+        (SO(3), 2, V + V, Scalar, 4),  # 1, |x|^2, |y|^2, x.y
+        (SE(3), 2, V + V, Scalar, 2),  # 1, |x - y|^2
+        (T(2), 3, V, Scalar, 1),       # constants
+    ],
+    ids=str,
+)
+def test_null_space_dimensions_from_theory(G, degree, in_rep, out_rep, dim):
+    assert _op(G, degree, in_rep, out_rep).equivariant_basis().shape[0] == dim
+
+
+def test_bilinearity_and_two_sides_agree(rng):
+    G = SO(3)
+    op = _op(G, 3, V, V)
+    K = op.n_library_features
+    W1, W2 = rng.normal(size=(2, 3, K))
+    # linear in W
+    np.testing.assert_allclose(op.apply(2 * W1 - W2), 2 * op.apply(W1) - op.apply(W2), atol=1e-12)
+    # the enforce side (blocks acting on vec(W)) equals the discover side (apply)
+    blocks = list(op.constraint_blocks())
+    for j in range(G.lie_dim):
+        np.testing.assert_allclose(blocks[j] @ W1.ravel(), op.apply(W1)[j].ravel(), atol=1e-12)
+    # linear in the generator: differentiate along a combination of generators
+    c = rng.normal(size=3)
+    op_c = _op(G, 3, V, V, lie_algebra=np.tensordot(c, G.lie_algebra, axes=1))
+    np.testing.assert_allclose(op_c.apply(W1)[0], np.tensordot(c, op.apply(W1), axes=1), atol=1e-12)
+
+
+def test_lie_derivative_matches_finite_difference_of_the_flow(rng):
+    from scipy.linalg import expm
+
+    G = SO(2)
+    op = _op(G, 3, V, V)
+    W = rng.normal(size=(2, op.n_library_features))
+    A = G.lie_algebra[0]
+    lib, x = op.library, op.points
+
+    def K_t(t):  # (K_g F)(x) = rho(g)^-1 F(g x), g = exp(tA)
+        g = expm(t * A)
+        return (lib.transform(x @ g.T) @ W.T) @ np.linalg.inv(g).T
+
+    h = 1e-5
+    fd = (K_t(h) - K_t(-h)) / (2 * h)
+    np.testing.assert_allclose(op.apply(W)[0] / op.weight, fd, atol=1e-6)
+
+
+def test_discovery_side_finds_so3_in_gl3(rng):
+    G = GL(3)
+    op = _op(G, 2)
+    pf = op.library
+    w = np.zeros(pf.n_output_features_)
+    for k, p in enumerate(pf.powers_):
+        if p.sum() == 2 and p.max() == 2:
+            w[k] = 1.0                      # |x|^2
+    M = op.matrix(w[None])
+    N = null_space([M], G.lie_dim, 1e-10)
+    assert N.shape[1] == 3
+    found = np.tensordot(N.T, G.lie_algebra, axes=1).reshape(3, -1).T
+    so3 = SO(3).lie_algebra.reshape(3, -1).T
+    assert principal_angles(found, so3).max() < 1e-8
+
+
+def test_discrete_constraints(rng):
+    op = _op(O(2), 2)
+    W = rng.normal(size=(1, op.n_library_features))
+    assert op.discrete_residual(W).shape == (1, op.points.shape[0], 1)
+    B = op.equivariant_basis()
+    for w in B:
+        np.testing.assert_allclose(op.discrete_residual(w), 0, atol=1e-12)
+
+
+def test_unisolvent_points_count():
+    P = unisolvent_points(4, 3, oversample=2)
+    assert P.shape == (2 * 35 + 1, 4) and np.abs(P).max() <= 1
+
+
+def test_operator_errors():
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    with pytest.raises(TypeError, match="bound"):
+        LieDerivative(lib, V, Scalar)
+    with pytest.raises(ValueError, match="bound to"):
+        LieDerivative(lib, V(SO(3)), Scalar(O(3)))
+    op = LieDerivative(lib, V(SO(3)), Scalar(SO(3)))
+    with pytest.raises(ValueError, match="shape"):
+        op.apply(np.zeros((2, 3)))
+    flib = FunctionLibrary(np.sin).fit(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="points"):
+        LieDerivative(flib, V(SO(3)), Scalar(SO(3)))
+
+
+def test_polynomial_jacobian_exact(rng):
+    X = rng.normal(size=(6, 3))
+    X[0, 1] = 0.0
+    pf = PolynomialFeatures(4).fit(X)
+    J = polynomial_jacobian(X, pf.powers_)
+    np.testing.assert_allclose(J, finite_difference_jacobian(pf.transform, X), atol=1e-7)
+
+
+def test_function_library_and_fallbacks(rng):
+    X = rng.normal(size=(5, 2))
+    lib = FunctionLibrary(np.sin, jac=lambda X: np.stack([np.diag(c) for c in np.cos(X)])).fit(X)
+    np.testing.assert_allclose(library_jacobian(lib, X), finite_difference_jacobian(np.sin, X), atol=1e-8)
+    scaler = StandardScaler().fit(X)
+    with pytest.warns(FiniteDifferenceWarning):
+        J = library_jacobian(scaler, X)
+    np.testing.assert_allclose(J[0], np.diag(1 / scaler.scale_), atol=1e-6)
+    bad = FunctionLibrary(np.sin, jac=lambda X: np.zeros((len(X), 2))).fit(X)
+    with pytest.raises(ValueError, match="shape"):
+        library_jacobian(bad, X)
+    nan = FunctionLibrary(np.sin, jac=lambda X: np.full((len(X), 2, 2), np.nan)).fit(X)
+    with pytest.raises(ValueError, match="usable Jacobian"):
+        library_jacobian(nan, X)
+    with pytest.raises(TypeError, match="transformer"):
+        library_jacobian(object(), X)
+    with pytest.raises(TypeError, match="callable"):
+        FunctionLibrary(func=3).fit(X)
+
+
+def test_non_polynomial_library_is_sampled_on_data(rng):
+    """A radial dictionary is rotation-invariant on the data points."""
+    X = rng.normal(size=(50, 2))
+
+    def f(X):
+        r2 = np.sum(X**2, axis=1, keepdims=True)
+        return np.hstack([np.exp(-r2), np.cos(X[:, :1])])
+
+    def jac(X):
+        r2 = np.sum(X**2, axis=1)
+        J = np.zeros((len(X), 2, 2))
+        J[:, 0, :] = -2 * X * np.exp(-r2)[:, None]
+        J[:, 1, 0] = -np.sin(X[:, 0])
+        return J
+
+    lib = FunctionLibrary(f, jac=jac).fit(X)
+    op = LieDerivative(lib, V(SO(2)), Scalar(SO(2)), points=X)
+    B = op.equivariant_basis()
+    assert B.shape[0] == 1
+    np.testing.assert_allclose(np.abs(B[0, 0]), [1, 0], atol=1e-12)

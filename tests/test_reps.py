@@ -1,0 +1,95 @@
+import pickle
+
+import numpy as np
+import pytest
+
+from sksym.groups import O, SE, SO, Dihedral, Lorentz, Permutation, Sp, Trivial
+from sksym.reps import Scalar, V
+
+
+@pytest.mark.parametrize(
+    "rep, G, dim",
+    [
+        (V, SO(3), 0),
+        (Scalar, SO(3), 1),
+        (V >> V, SO(3), 1),            # multiples of the identity
+        (V * V * V, SO(3), 1),         # the Levi-Civita tensor
+        (V * V * V, O(3), 0),          # ... is not O(3)-invariant
+        ((V + V) >> (V + V), SO(3), 4),
+        (V ** 4, SO(2), 6),            # C(4, 2) invariant 4-tensors of SO(2)
+        (V >> V, Lorentz(), 1),
+        (V >> V, Permutation(4), 2),   # I and the all-ones matrix
+        (V.T * V.T, Sp(1), 1),         # the symplectic form
+        (V >> V, Dihedral(4), 1),
+        (V + 2 * Scalar, SO(2), 2),
+    ],
+    ids=str,
+)
+def test_fixed_space_dimensions_from_theory(rep, G, dim):
+    R = rep(G)
+    Q = R.equivariant_basis()
+    assert Q.shape == (R.size, dim)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(dim), atol=1e-12)
+    for g in G.sample(5, random_state=0, scale=0.5):
+        np.testing.assert_allclose(R.rho(g) @ Q, Q, atol=1e-9)
+
+
+def test_rho_is_a_homomorphism_and_drho_its_derivative():
+    G = SO(3)
+    R = (V * V + V.T)(G)
+    g, h = G.sample(2, random_state=0)
+    np.testing.assert_allclose(R.rho(g @ h), R.rho(g) @ R.rho(h), atol=1e-12)
+    from scipy.linalg import expm
+
+    A = G.lie_algebra[1]
+    np.testing.assert_allclose(R.rho(expm(0.3 * A)), expm(0.3 * R.drho(A)), atol=1e-12)
+
+
+def test_hom_rep_acts_by_conjugation():
+    G = SO(3)
+    R = (V >> V)(G)
+    g = G.sample(1, random_state=2)[0]
+    M = np.random.RandomState(0).normal(size=(3, 3))
+    np.testing.assert_allclose((R.rho(g) @ M.ravel()).reshape(3, 3), g @ M @ g.T, atol=1e-12)
+
+
+def test_dense_and_sparse_paths_agree():
+    R = (V ** 6)(SO(2))
+    Qd = R.equivariant_basis(method="dense")
+    Qs = R.equivariant_basis(method="sparse")
+    assert Qd.shape == Qs.shape == (64, 20)
+    np.testing.assert_allclose(Qd @ Qd.T, Qs @ Qs.T, atol=1e-6)
+
+
+def test_affine_points_translate_vectors_do_not():
+    G = SE(3)
+    R = (V + V)(G)
+    assert R.is_affine and not (V * V)(G).is_affine
+    g = G.sample(1, random_state=0)[0]
+    X = np.random.RandomState(1).normal(size=(4, 6))
+    gX = R.act(g, X)
+    np.testing.assert_allclose(gX[:, :3] - gX[:, 3:], (X[:, :3] - X[:, 3:]) @ g[:3, :3].T, atol=1e-12)
+
+
+def test_binding_rules_and_value_semantics():
+    assert (V + V)(SO(3)) == V(SO(3)) + V(SO(3))
+    assert hash((V >> V)(SO(2))) == hash((V >> V)(SO(2)))
+    R = (V + Scalar)(SO(2))
+    assert pickle.loads(pickle.dumps(R)) == R
+    assert (3 * V)(SO(2)).size == 6
+    assert (V * Scalar)(SO(2)) == V(SO(2))
+    with pytest.raises(ValueError, match="different groups"):
+        V(SO(2)) + V(SO(3))
+    with pytest.raises(ValueError, match="not bound"):
+        V.size
+    with pytest.raises(TypeError, match="Group"):
+        V("SO(3)")
+    with pytest.raises(AttributeError):
+        V.group = SO(2)
+    with pytest.raises(ValueError, match="method"):
+        V(SO(2)).equivariant_basis(method="magic")
+
+
+def test_trivial_group_fixes_everything():
+    R = (V >> V)(Trivial(3))
+    np.testing.assert_allclose(R.equivariant_basis(), np.eye(9))
