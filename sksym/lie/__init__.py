@@ -4,11 +4,17 @@
   ``W`` (enforce) and, for fixed ``W``, the matrix of ``L_xi_j W`` (discover,
   promote);
 * :func:`unisolvent_points`: where polynomial operators are evaluated exactly;
+* :func:`symmetry_spectrum` and :func:`select_n_symmetries`: the spectrum of
+  ``xi -> L_xi F`` and the rank rule (discover, promote);
 * :func:`null_space` and :func:`principal_angles`: linear algebra with explicit
   tolerances.
 """
 
 from .._linalg import null_space, principal_angles, orthonormal_span
 from ._operator import LieDerivative, unisolvent_points
+from ._spectrum import select_n_symmetries, symmetry_spectrum
 
-__all__ = ["LieDerivative", "unisolvent_points", "null_space", "principal_angles", "orthonormal_span"]
+__all__ = [
+    "LieDerivative", "unisolvent_points", "null_space", "principal_angles", "orthonormal_span",
+    "symmetry_spectrum", "select_n_symmetries",
+]
