@@ -120,7 +120,7 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
     coef_ : ndarray of shape (n_library_features,) or (n_targets, n_library_features)
         The fitted ``W``.
     intercept_ : float or ndarray of shape (n_targets,)
-    equivariant_basis_ : ndarray of shape (n_free_parameters_, n_targets, n_library_features)
+    equivariant_basis_ : ndarray of shape (n_free, n_targets, n_library_features)
         Orthonormal basis of the equivariant ``W``.
     n_free_parameters_ : int
         Dimension of that space.
@@ -190,7 +190,7 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
         alpha = check_alpha(self.alpha)
         tol = check_tol(self.tol)
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
-        sw = _check_sample_weight(sample_weight, X)
+        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X)
         Y = y.reshape(len(y), -1).astype(float)
         n_out = Y.shape[1]
         self.group_, self.input_rep_, self.output_rep_ = resolve_reps(
@@ -198,6 +198,8 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
         )
         self.library_ = check_library(self.library, X)
         theta = np.asarray(self.library_.transform(X), dtype=float)
+        if not (theta.flags.owndata and theta.flags.writeable):
+            theta = theta.copy()              # _solve centers it in place
         basis = equivariant_model_basis(self.library_, self.input_rep_, self.output_rep_, X, tol)
         self.equivariant_basis_ = np.array(basis)
         self.n_free_parameters_ = basis.shape[0]
@@ -210,19 +212,19 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
 
     def _solve(self, theta, Y, sw, basis, alpha):
         n_out, K = Y.shape[1], theta.shape[1]
-        S = sw.sum()
+        S = float(len(theta)) if sw is None else sw.sum()
         if self.fit_intercept:
-            theta_mean = sw @ theta / S
-            y_mean = sw @ Y / S
+            theta_mean = (theta.sum(axis=0) if sw is None else sw @ theta) / S
+            y_mean = (Y.sum(axis=0) if sw is None else sw @ Y) / S
             U = self.output_rep_.equivariant_basis(tol=max(self.tol, 1e-12))
+            theta -= theta_mean                # theta is our own array: center in place
+            Y = Y - y_mean
         else:
             theta_mean, y_mean = np.zeros(K), np.zeros(n_out)
             U = np.zeros((n_out, 0))
-        Tc = theta - theta_mean
-        Yc = Y - y_mean
-        Tw = Tc * sw[:, None]
-        Gram = Tc.T @ Tw                       # (K, K)
-        Cross = Yc.T @ Tw                      # (n_out, K)
+        Tw = theta if sw is None else theta * sw[:, None]
+        Gram = theta.T @ Tw                    # (K, K): the data enter only through
+        Cross = Y.T @ Tw                       # these sufficient statistics
         Q = np.eye(n_out) - U @ U.T            # output directions the intercept cannot absorb
         r = basis.shape[0]
         terms = _expand(self.output_rep_)

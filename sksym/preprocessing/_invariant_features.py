@@ -65,9 +65,9 @@ class InvariantPolynomialFeatures(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_output_features_, n_monomials)
+    components_ : ndarray of shape (n_invariants, n_monomials)
         Coefficients of the invariant polynomials in the monomial basis.
-    degrees_ : ndarray of shape (n_output_features_,)
+    degrees_ : ndarray of shape (n_invariants,)
         Degree of each invariant feature.
     n_output_features_ : int
         Number of invariant polynomials.
@@ -136,7 +136,7 @@ class InvariantPolynomialFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Xt : ndarray of shape (n_samples, n_output_features_)
+        Xt : ndarray of shape (n_samples, n_invariants)
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)

@@ -32,7 +32,7 @@ class SymmetryProjector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ----------
     projection_ : ndarray of shape (n_features, n_features)
         The orthogonal projector ``Q Q^T``.
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (n_fixed, n_features)
         Orthonormal basis ``Q^T`` of the fixed subspace.
     n_components_ : int
         Dimension of the fixed subspace.

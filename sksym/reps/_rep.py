@@ -177,7 +177,7 @@ class Rep:
 
         Parameters
         ----------
-        A : ndarray of shape (d, d), (d, d + 1) or a stack (n, d, *)
+        A : ndarray of shape (d, d) or (d, d + 1), or a stack of them
             Lie-algebra elements of the bound group.
 
         Returns
