@@ -28,7 +28,6 @@ numpydoc_class_members_toctree = False
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "**/README.txt", "auto_examples/*.ipynb", "auto_examples/*.py"]
 html_theme = "pydata_sphinx_theme"
-html_static_path = ["_static"]
 html_title = f"sksym {release}"
 html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
 

@@ -169,3 +169,26 @@ def test_type_errors_and_nan(rng):
     X[0, 0] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         SymmetricRidge().fit(X, y)
+
+
+def test_library_without_usable_jacobian_is_refused(rng):
+    X, y = rng.normal(size=(20, 2)), rng.normal(size=20)
+    wrong_shape = FunctionLibrary(np.sin, jac=lambda X: np.zeros((len(X), 2)))
+    with pytest.raises(ValueError, match="jacobian"):
+        SymmetricRidge(SO(2), library=wrong_shape).fit(X, y)
+    not_finite = FunctionLibrary(np.sin, jac=lambda X: np.full((len(X), 2, 2), np.inf))
+    with pytest.raises(ValueError, match="usable Jacobian"):
+        SymmetricRidge(SO(2), library=not_finite).fit(X, y)
+
+
+def test_finite_difference_fallback_warns_and_is_close(rng):
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sksym.exceptions import FiniteDifferenceWarning
+
+    X = rng.normal(size=(40, 2))
+    radial = FunctionTransformer(lambda X: np.c_[np.sum(X**2, axis=1), X[:, 0]])
+    with pytest.warns(FiniteDifferenceWarning):
+        m = SymmetricRidge(SO(2), library=radial, tol=1e-6, alpha=1e-10).fit(X, np.sum(X**2, axis=1))
+    assert m.n_free_parameters_ == 1
+    np.testing.assert_allclose(m.coef_, [1, 0], atol=1e-6)
