@@ -293,14 +293,14 @@ class Rep:
         return Q @ Q.T
 
 
-class BaseRep(Rep):
-    """The group's own action on ``R^d`` (exported as :data:`V`)."""
+class _LeafRep(Rep):
+    """A representation with no parts, determined by its group alone."""
 
     def __init__(self, group=None):
         object.__setattr__(self, "group", group)
 
     def _bind(self, group):
-        return BaseRep(group)
+        return type(self)(group)
 
     def _key(self):
         return (self.group,)
@@ -311,6 +311,10 @@ class BaseRep(Rep):
     @classmethod
     def _rebuild(cls, group):
         return cls(group)
+
+
+class BaseRep(_LeafRep):
+    """The group's own action on ``R^d`` (exported as :data:`V`)."""
 
     def __repr__(self):
         return "V" if self.group is None else f"V({self.group})"
@@ -338,24 +342,8 @@ class BaseRep(Rep):
         return self._require_group().affine
 
 
-class ScalarRep(Rep):
+class ScalarRep(_LeafRep):
     """The trivial action on ``R`` (exported as :data:`Scalar`)."""
-
-    def __init__(self, group=None):
-        object.__setattr__(self, "group", group)
-
-    def _bind(self, group):
-        return ScalarRep(group)
-
-    def _key(self):
-        return (self.group,)
-
-    def _state(self):
-        return (self.group,)
-
-    @classmethod
-    def _rebuild(cls, group):
-        return cls(group)
 
     def __repr__(self):
         return "Scalar" if self.group is None else f"Scalar({self.group})"
