@@ -12,16 +12,24 @@ __version__ = "0.1.0.dev0"
 
 from .linear_model import SymmetricRidge
 from .preprocessing import InvariantPolynomialFeatures, SymmetryProjector
-from . import groups, reps, lie, libraries, exceptions
+from .inspection import OrbitAveraging, equivariance_error, orbit_accuracy
+from .metrics import make_equivariance_scorer
+from . import groups, reps, lie, libraries, exceptions, inspection, metrics
 
 __all__ = [
     "SymmetricRidge",
     "InvariantPolynomialFeatures",
     "SymmetryProjector",
+    "OrbitAveraging",
+    "equivariance_error",
+    "orbit_accuracy",
+    "make_equivariance_scorer",
     "groups",
     "reps",
     "lie",
     "libraries",
     "exceptions",
+    "inspection",
+    "metrics",
     "__version__",
 ]
