@@ -11,13 +11,16 @@ estimators and transformers are importable from here and from their submodules.
 __version__ = "0.1.0.dev0"
 
 from .linear_model import SymmetricRidge
+from .discovery import SymmetryDiscovery, SymmetrySpectrumDisplay
 from .preprocessing import InvariantPolynomialFeatures, SymmetryProjector
 from .inspection import OrbitAveraging, equivariance_error, orbit_accuracy
 from .metrics import make_equivariance_scorer
-from . import groups, reps, lie, libraries, exceptions, inspection, metrics
+from . import groups, reps, lie, libraries, exceptions, inspection, metrics, discovery
 
 __all__ = [
     "SymmetricRidge",
+    "SymmetryDiscovery",
+    "SymmetrySpectrumDisplay",
     "InvariantPolynomialFeatures",
     "SymmetryProjector",
     "OrbitAveraging",
@@ -30,6 +33,7 @@ __all__ = [
     "libraries",
     "exceptions",
     "inspection",
+    "discovery",
     "metrics",
     "__version__",
 ]

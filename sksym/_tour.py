@@ -60,7 +60,16 @@ def _enforce_section(log, random_state=0):
     return "Enforcing SO(3) symmetry", draw
 
 
-SECTIONS = [("Enforce a known symmetry", _enforce_section)]
+def _discover_section(log):
+    from .discovery._tour import tour_section
+
+    return tour_section(log)
+
+
+SECTIONS = [
+    ("Enforce a known symmetry", _enforce_section),
+    ("Discover symmetries", _discover_section),
+]
 
 
 def main(argv=None):

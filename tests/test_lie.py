@@ -161,3 +161,30 @@ def test_non_polynomial_library_is_sampled_on_data(rng):
     B = op.equivariant_basis()
     assert B.shape[0] == 1
     np.testing.assert_allclose(np.abs(B[0, 0]), [1, 0], atol=1e-12)
+
+
+def test_affine_outputs_points_versus_vectors(rng):
+    """Outputs that are points move with translations; vectors do not."""
+    G = SE(2)
+    lib = PolynomialFeatures(1).fit(np.zeros((1, 2)))
+    # the identity map x -> x is SE(2)-equivariant as a map of points ...
+    W = np.c_[np.zeros(2), np.eye(2)]
+    points = LieDerivative(lib, V(G), V(G))
+    np.testing.assert_allclose(points.apply(W), 0, atol=1e-12)
+    # ... but not as a map to vectors (translations move x, not the vector)
+    vectors = LieDerivative(lib, V(G), V.linear(G))
+    assert np.abs(vectors.apply(W)).max() > 0.1
+    # enforcing an affine (points) output is refused with a clear message
+    with pytest.raises(ValueError, match="V.linear"):
+        points.equivariant_basis()
+    # vector fields: constant vector fields are not rotation-equivariant, so nothing survives
+    assert vectors.equivariant_basis().shape[0] == 0
+
+
+def test_intercept_enters_the_lie_derivative(rng):
+    G = SO(2)
+    lib = PolynomialFeatures(1).fit(np.zeros((1, 2)))
+    op = LieDerivative(lib, V(G), V(G))
+    W = np.zeros((2, 3))
+    L = op.apply(W, intercept=[1.0, 0.0])           # a constant vector is not SO(2)-equivariant
+    np.testing.assert_allclose(L[0, 0] / op.weight, -G.lie_algebra[0] @ [1.0, 0.0], atol=1e-12)

@@ -93,3 +93,13 @@ def test_binding_rules_and_value_semantics():
 def test_trivial_group_fixes_everything():
     R = (V >> V)(Trivial(3))
     np.testing.assert_allclose(R.equivariant_basis(), np.eye(9))
+
+
+def test_linear_part_drops_translations():
+    G = SE(2)
+    R = V.linear(G)
+    assert not R.is_affine and R.size == 2
+    g = G.sample(1, random_state=0)[0]
+    np.testing.assert_allclose(R.act(g, np.ones((1, 2))), np.ones((1, 2)) @ g[:2, :2].T)
+    assert (V + V.linear)(G).is_affine
+    assert V.linear(SO(2)).equivariant_basis().shape == (2, 0)

@@ -34,14 +34,13 @@ def polynomial_jacobian(X, powers):
     pows = np.ones((n, d, maxp + 1))
     for e in range(1, maxp + 1):
         pows[:, :, e] = pows[:, :, e - 1] * X
-    J = np.empty((n, K, d))
-    cols = np.arange(d)
-    base = pows[:, cols[None, :], P]  # (n, K, d): X_j ** P_kj
-    for j in range(d):
-        others = np.delete(base, j, axis=2).prod(axis=2) if d > 1 else np.ones((n, K))
-        pj = P[:, j]
-        deriv = pj * pows[:, j, np.maximum(pj - 1, 0)]
-        J[:, :, j] = others * deriv
+    base = pows[:, np.arange(d)[None, :], P]  # (n, K, d): X_j ** P_kj
+    # product over the other variables = prefix product * suffix product
+    ones = np.ones((n, K, 1))
+    prefix = np.cumprod(np.concatenate([ones, base[:, :, :-1]], axis=2), axis=2)
+    suffix = np.cumprod(np.concatenate([ones, base[:, :, :0:-1]], axis=2), axis=2)[:, :, ::-1]
+    deriv = P[None] * pows[:, np.arange(d)[None, :], np.maximum(P - 1, 0)]
+    J = prefix * suffix * deriv
     return J
 
 

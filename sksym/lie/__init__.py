@@ -12,9 +12,9 @@
 
 from .._linalg import null_space, principal_angles, orthonormal_span
 from ._operator import LieDerivative, unisolvent_points
-from ._spectrum import select_n_symmetries, symmetry_spectrum
+from ._spectrum import perturbation_noise_level, select_n_symmetries, symmetry_spectrum
 
 __all__ = [
     "LieDerivative", "unisolvent_points", "null_space", "principal_angles", "orthonormal_span",
-    "symmetry_spectrum", "select_n_symmetries",
+    "symmetry_spectrum", "select_n_symmetries", "perturbation_noise_level",
 ]

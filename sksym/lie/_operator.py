@@ -198,6 +198,14 @@ class LieDerivative:
         return self.output_rep.drho(self.lie_algebra)
 
     @cached_property
+    def output_translations(self):
+        """Translation parts ``dtau_out(xi_j)`` of the output action, shape
+        (q, n_outputs); zero unless the outputs are points of an affine group."""
+        if self.n_generators == 0 or not self.output_rep.is_affine:
+            return np.zeros((self.n_generators, self.n_outputs))
+        return self.output_rep.dtau(self.lie_algebra)
+
+    @cached_property
     def _discrete_theta(self):
         """``Theta(h x)`` for each discrete element, shape (k, n_points, K)."""
         return np.array([
@@ -225,12 +233,19 @@ class LieDerivative:
             raise ValueError(f"W must have shape (n_outputs, n_library_features) = {expected}; got {W.shape}.")
         return W
 
-    def apply(self, W):
-        """Lie derivatives of the model ``W Theta`` along every generator.
+    def apply(self, W, intercept=None):
+        """Lie derivatives of the model ``W Theta + b`` along every generator.
+
+        ``(L_xi F)(x) = W DTheta(x) xi(x) - B_xi (W Theta(x) + b) - t_xi``, where
+        ``t_xi = dtau_out(xi)`` is non-zero only when the outputs are points of
+        an affine group (then ``L`` is affine, not linear, in ``(W, b)``; it is
+        always linear in ``xi``).
 
         Parameters
         ----------
         W : array-like of shape (n_outputs, K)
+        intercept : array-like of shape (n_outputs,), default=None
+            A constant ``b`` added to the model's outputs.
 
         Returns
         -------
@@ -240,16 +255,21 @@ class LieDerivative:
         W = self._check_W(W)
         JW = np.einsum("ok,pkd->pod", W, self.jacobian)      # DF at the points
         F = self.theta @ W.T                                   # F at the points
+        if intercept is not None:
+            F = F + np.asarray(intercept, dtype=float).reshape(1, self.n_outputs)
         L = np.einsum("pod,qpd->qpo", JW, self.vector_fields)
         L -= np.einsum("qab,pb->qpa", self.output_generators, F)
+        L -= self.output_translations[:, None, :]
         return L * self.weight
 
-    def matrix(self, W):
-        """The linear map ``xi -> L_xi F_W`` as a matrix (discover, promote).
+    def matrix(self, W, intercept=None):
+        """The linear map ``xi -> L_xi F`` as a matrix (discover, promote).
 
         Parameters
         ----------
         W : array-like of shape (n_outputs, K)
+        intercept : array-like of shape (n_outputs,), default=None
+            A constant added to the model's outputs (see :meth:`apply`).
 
         Returns
         -------
@@ -258,7 +278,7 @@ class LieDerivative:
             coefficients of the Lie-algebra elements) is the symmetry algebra of
             the model among the given generators.
         """
-        L = self.apply(W)
+        L = self.apply(W, intercept)
         return L.reshape(self.n_generators, -1).T
 
     def discrete_residual(self, W):
@@ -283,6 +303,13 @@ class LieDerivative:
         C : ndarray of shape (n_points * n_out, n_out * K)
             One block per Lie-algebra element, then one per discrete element.
         """
+        if self.output_rep.is_affine:
+            raise ValueError(
+                f"output_rep {self.output_rep!r} contains points of the affine group "
+                f"{self.group}: equivariance is then an affine (not linear) condition on W, "
+                "which enforcing does not support. For vectors (velocities, forces) use "
+                "the linear part, e.g. output_rep=V.linear."
+            )
         K = self.n_library_features
         theta = self.theta * self.weight
         if output_block is None:

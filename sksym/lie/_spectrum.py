@@ -1,31 +1,67 @@
 """Spectrum of the map ``xi -> L_xi F``: the discover side of the Lie derivative."""
 
+import contextlib
+import functools
 import numbers
 
 import numpy as np
 import scipy.linalg
 
-__all__ = ["symmetry_spectrum", "select_n_symmetries"]
+__all__ = ["symmetry_spectrum", "select_n_symmetries", "perturbation_noise_level"]
 
 
-def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=10.0):
+_SMALL = 1000
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    try:  # a dependency of scikit-learn
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover
+        return None
+    return ThreadpoolController()
+
+
+def _small_blas(size):
+    """Context running BLAS/LAPACK single-threaded for dense problems of at most
+    1000 rows/columns (``size``): on such sizes threads bring little, and on a
+    busy machine multithreaded OpenBLAS spins and is 10-100x slower."""
+    ctrl = _blas_controller() if size <= _SMALL else None
+    if ctrl is None:
+        return contextlib.nullcontext()
+    return ctrl.limit(limits=1, user_api="blas")
+
+
+def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=10.0,
+                        reference=None):
     """How many of the smallest singular values count as zero.
 
     Parameters
     ----------
     singular_values : array-like of shape (q,)
-        Singular values in ascending order.
+        Singular values of the map ``xi -> L_xi F`` (any order; they are sorted).
     tol : "auto" or float, default="auto"
         A float is a relative threshold: ``s <= tol * s_max`` counts as zero.
-        "auto" takes the largest gap (ratio) between consecutive singular values,
-        provided it is at least ``min_gap`` and everything below it is below
-        ``max(noise_level, 1e-8 * s_max)``-scaled evidence; see Notes.
+        "auto" cuts the spectrum at its largest gap, guided by ``noise_level``
+        when it is given; see Notes.
     noise_level : float, default=None
-        Expected size of a singular value that is zero up to noise (same units as
-        ``singular_values``). Values at or below it always count as zero, values
-        above ``min_gap`` times it never do.
+        Expected size of a singular value that is zero up to noise (same units
+        as ``singular_values``), for example from
+        ``perturbation_noise_level``. Values at or below it always count as
+        zero, values above ``min_gap`` times it never do. Ignored when ``tol``
+        is a float.
     min_gap : float, default=10.0
-        Smallest ratio ``s[k] / s[k-1]`` accepted as the edge of the null space.
+        Without ``noise_level``: the smallest ratio ``s[k] / s[k-1]`` accepted
+        as the edge of the null space. With ``noise_level``: the width (as a
+        ratio) of the band above the noise level where the cut is searched.
+    reference : float, default=None
+        Size of a clearly broken direction, when it is known independently
+        of the spectrum (for equivariance, the size of the terms that cancel
+        in ``L_xi F = DF xi - B_xi F``). ``s_max`` below is then
+        ``max(s_max, reference)``, and ``reference`` acts as an extra broken
+        value above the spectrum, so that a spectrum that is zero everywhere
+        up to round-off or noise counts as all symmetric. ``None``: the
+        largest singular value is the only scale.
 
     Returns
     -------
@@ -34,14 +70,28 @@ def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=1
 
     Notes
     -----
-    Rule "auto": let ``s`` be ascending and ``s_max`` its last value. If
-    ``s_max`` is zero every direction is a symmetry. Otherwise values below
-    ``1e-10 s_max`` (round-off) are always zero; among the remaining
-    ``s[k-1] -> s[k]`` steps the largest ratio is the cut, if that ratio is at
-    least ``min_gap``. Without a large gap, only the round-off zeros count.
-    With ``noise_level``, values below it count as zero and the cut is searched
-    only above it. Failure modes: a symmetry broken by less than the noise is
-    reported as a symmetry; with heavy noise and no gap, symmetries are missed.
+    Rule "auto". Let ``s`` be ascending and ``s_max`` its last value (or
+    ``reference``, see above). If
+    ``s_max`` is zero every direction is a symmetry. Values at or below the
+    floor ``max(1e-10 s_max, noise_level)`` always count as zero (round-off,
+    or noise); let ``k0`` be their number.
+
+    * Without ``noise_level``: among the cuts ``k > k0`` take the one with the
+      largest ratio ``s[k] / s[k-1]``; it is the answer if that ratio is at
+      least ``min_gap``, otherwise ``k0``.
+    * With ``noise_level``: the cut lies in the band where the lower side may
+      still be noise and the upper side may already be signal, i.e. the cuts
+      ``k`` with ``s[k-1] <= min_gap * noise_level`` (and ``k >= k0``); the
+      answer is the one with the largest ratio ``s[k] / max(s[k-1], floor)``.
+
+    Failure modes: a symmetry broken by less than the noise (or, without a
+    noise level, by much less than the other directions) is reported as a
+    symmetry; with heavy noise, when broken directions sink into the noise
+    band, symmetries are over-counted; an over-estimated ``noise_level``
+    over-counts, and an under-estimated one (by more than ``min_gap``)
+    under-counts, because values far above the noise level are taken as
+    signal. A float ``tol`` avoids all heuristics when the scale of the noise
+    is known.
 
     Examples
     --------
@@ -50,35 +100,61 @@ def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=1
     3
     >>> select_n_symmetries([1e-3, 2e-3, 0.5, 1.0], tol=1e-2)
     2
+    >>> select_n_symmetries([2e-3, 3e-3, 5e-3, 0.2, 1.0], noise_level=4e-3)
+    3
+    >>> select_n_symmetries([5e-9, 1e-8, 1.3e-8], reference=1.0)   # all cancel
+    3
     """
-    s = np.sort(np.abs(np.asarray(singular_values, dtype=float)))
+    s = np.sort(np.abs(np.asarray(singular_values, dtype=float).ravel()))
     q = s.size
+    if not (isinstance(tol, str) and tol == "auto"):
+        if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol) or tol < 0:
+            raise ValueError(f"tol must be 'auto' or a non-negative float; got {tol!r}.")
+    if noise_level is not None:
+        if (not isinstance(noise_level, numbers.Real) or isinstance(noise_level, bool)
+                or not np.isfinite(noise_level) or noise_level < 0):
+            raise ValueError(f"noise_level must be None or a non-negative float; got {noise_level!r}.")
+        noise_level = float(noise_level)
+    if not isinstance(min_gap, numbers.Real) or not min_gap >= 1:
+        raise ValueError(f"min_gap must be a float >= 1; got {min_gap!r}.")
+    if reference is not None:
+        if (not isinstance(reference, numbers.Real) or isinstance(reference, bool)
+                or not np.isfinite(reference) or reference < 0):
+            raise ValueError(f"reference must be None or a non-negative float; got {reference!r}.")
+        reference = float(reference)
     if q == 0:
         return 0
+    if not np.all(np.isfinite(s)):
+        raise ValueError("singular_values contain NaN or infinite values.")
     smax = s[-1]
+    extra = reference is not None and reference > smax
+    if extra:
+        smax = reference
     if smax == 0.0:
         return q
-    if not (isinstance(tol, str) and tol == "auto"):
-        if not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
-            raise ValueError(f"tol must be 'auto' or a non-negative float; got {tol!r}.")
+    if not isinstance(tol, str):
         return int(np.sum(s <= tol * smax))
     floor = 1e-10 * smax
-    if noise_level is not None:
-        floor = max(floor, float(noise_level))
+    if noise_level:
+        floor = max(floor, noise_level)
     k0 = int(np.sum(s <= floor))
     if k0 >= q:
         return q
-    logs = np.log(np.maximum(s, 1e-300))
-    # candidate cuts k in [k0, q-1]: ratio s[k] / s[k-1] (k >= 1)
-    best_k, best_ratio = k0, 0.0
-    for k in range(max(k0, 1), q):
-        ratio = np.exp(logs[k] - logs[k - 1])
-        if ratio > best_ratio:
-            best_k, best_ratio = k, ratio
-    if best_ratio >= min_gap and (k0 == 0 or best_k >= k0):
-        # the gap must separate small values from the bulk (s[k] near s_max scale)
-        return best_k
-    return k0
+    if extra:                                          # the reference as s[q]: cut k = q allowed
+        s = np.append(s, reference)
+    lower = np.concatenate([[floor], s[:-1]])          # lower[k] = s[k-1], s[-1] := floor
+    ratios = s / np.maximum(lower, floor)              # ratio of the cut after k values
+    ks = np.arange(s.size)
+    if noise_level:
+        band = (ks >= k0) & (lower <= min_gap * noise_level)
+        band[k0] = True
+        cand = ks[band]
+        return int(cand[np.argmax(ratios[cand])])
+    cand = ks[ks > k0]
+    if cand.size == 0:
+        return k0
+    best = cand[np.argmax(ratios[cand])]
+    return int(best) if ratios[best] >= min_gap else k0
 
 
 def symmetry_spectrum(M, lie_algebra):
@@ -116,11 +192,56 @@ def symmetry_spectrum(M, lie_algebra):
         raise ValueError(f"M must have shape (n_rows, {q}); got {M.shape}.")
     if q == 0:
         return np.zeros(0), lie.copy()
-    if M.shape[0] > 2 * q:
-        M = scipy.linalg.qr(M, mode="r", check_finite=False)[0][:q]
-    _, s, vt = scipy.linalg.svd(M, full_matrices=True, check_finite=False, lapack_driver="gesvd")
+    with _small_blas(q):
+        if M.shape[0] > 2 * q:
+            M = scipy.linalg.qr(M, mode="r", check_finite=False)[0][:q]
+        _, s, vt = scipy.linalg.svd(M, full_matrices=True, check_finite=False, lapack_driver="gesvd")
     s_full = np.zeros(q)
     s_full[: s.size] = s
     order = np.argsort(s_full, kind="stable")
     V = vt.T[:, order]
     return s_full[order], np.tensordot(V.T, lie, axes=1)
+
+
+def perturbation_noise_level(perturbations, factor=3.0):
+    """Noise level of a symmetry spectrum from plausible perturbations of the model.
+
+    If the fitted model is uncertain by ``dW`` (for instance draws from the
+    least-squares covariance of the coefficients), a singular value that is
+    exactly zero for the true model is of the size of ``||M(dW) v||`` for a
+    unit coefficient vector ``v``. This returns ``factor`` times its
+    root-mean-square over the draws and over directions ``v``, i.e.
+    ``factor * sqrt(mean_b ||M(dW_b)||_F^2 / q)``, a value to pass as
+    ``noise_level`` to :func:`select_n_symmetries`.
+
+    Parameters
+    ----------
+    perturbations : array-like of shape (n_draws, n_rows, q)
+        The matrices ``M(dW_b)`` (see :meth:`~sksym.lie.LieDerivative.matrix`,
+        which is linear in ``W``).
+    factor : float, default=3.0
+        Safety factor (a null singular value of a random perturbation rarely
+        exceeds three times the root-mean-square).
+
+    Returns
+    -------
+    noise_level : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sksym.lie._spectrum import perturbation_noise_level
+    >>> dM = np.full((4, 10, 2), 0.1)          # 4 draws, 10 rows, 2 generators
+    >>> round(perturbation_noise_level(dM, factor=1.0), 6)
+    0.316228
+    """
+    P = np.asarray(perturbations, dtype=float)
+    if P.ndim == 2:
+        P = P[None]
+    if P.ndim != 3:
+        raise ValueError(f"perturbations must have shape (n_draws, n_rows, q); got {P.shape}.")
+    if not isinstance(factor, numbers.Real) or not np.isfinite(factor) or factor <= 0:
+        raise ValueError(f"factor must be a positive float; got {factor!r}.")
+    if P.size == 0:
+        return 0.0
+    return float(factor * np.sqrt(np.mean(np.sum(P ** 2, axis=1))))

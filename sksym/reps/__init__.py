@@ -5,6 +5,8 @@ integer multiples, ``*`` (tensor product), ``.T`` (dual) and ``>>`` (linear maps
 then bind a group: ``(V + V)(SO(3))``.
 """
 
-from ._rep import Rep, BaseRep, ScalarRep, SumRep, TensorRep, DualRep, V, Scalar
+from ._rep import Rep, BaseRep, ScalarRep, SumRep, TensorRep, DualRep, LinearPartRep, V, Scalar
 
-__all__ = ["Rep", "BaseRep", "ScalarRep", "SumRep", "TensorRep", "DualRep", "V", "Scalar"]
+__all__ = [
+    "Rep", "BaseRep", "ScalarRep", "SumRep", "TensorRep", "DualRep", "LinearPartRep", "V", "Scalar",
+]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..groups import Group
 
-__all__ = ["Rep", "V", "Scalar", "SumRep", "TensorRep", "DualRep"]
+__all__ = ["Rep", "V", "Scalar", "SumRep", "TensorRep", "DualRep", "LinearPartRep"]
 
 
 def _stack(a, name):
@@ -100,6 +100,15 @@ class Rep:
     def T(self):
         """The dual representation ``g -> rho(g^-1)^T``."""
         return DualRep(self)
+
+    @property
+    def linear(self):
+        """The same action without translations (vectors rather than points).
+
+        For a linear group this is the representation itself; for an affine
+        group, ``V.linear`` is how velocities or forces transform.
+        """
+        return LinearPartRep(self)
 
     def __rshift__(self, other):
         """``a >> b``: linear maps from ``a`` to ``b``, as row-major matrices of
@@ -511,6 +520,48 @@ class DualRep(Rep):
 
     def _drho(self, A):
         return -self.a._drho(A).transpose(0, 2, 1)
+
+    def _tau(self, g, infinitesimal):
+        return np.zeros((g.shape[0], self.size))
+
+
+class LinearPartRep(Rep):
+    """The linear part of a representation: ``rho`` and ``drho`` unchanged,
+    no translations (``rep.linear``)."""
+
+    def __init__(self, a):
+        object.__setattr__(self, "a", a)
+        object.__setattr__(self, "group", a.group)
+
+    def _bind(self, group):
+        return LinearPartRep(self.a._bind(group))
+
+    def _key(self):
+        return (self.a,)
+
+    def _state(self):
+        return (self.a,)
+
+    @classmethod
+    def _rebuild(cls, a):
+        return cls(a)
+
+    def __repr__(self):
+        return f"{self.a!r}.linear"
+
+    @property
+    def size(self):
+        return self.a.size
+
+    @property
+    def linear(self):
+        return self
+
+    def _rho(self, g):
+        return self.a._rho(g)
+
+    def _drho(self, A):
+        return self.a._drho(A)
 
     def _tau(self, g, infinitesimal):
         return np.zeros((g.shape[0], self.size))

@@ -1,0 +1,435 @@
+"""SymmetryDiscovery: the symmetry generators of a fitted model or of a data set."""
+
+from math import comb
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import r2_score
+from sklearn.preprocessing import PolynomialFeatures
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_alpha, check_library, resolve_reps
+from ..groups import Group
+from ..libraries import library_degree
+from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
+from ..lie._spectrum import perturbation_noise_level
+from ..reps import Scalar
+from ._candidates import check_candidates
+from ._fit import StandardizedPolynomialFeatures, estimator_library, fit_equations, fit_ridge
+
+__all__ = ["SymmetryDiscovery"]
+
+_DEFAULT_MAX_POINTS = 1000
+_DEFAULT_POLY_POINTS = 500
+_N_NOISE_DRAWS = 5
+
+
+class SymmetryDiscovery(BaseEstimator):
+    """Discover the symmetry generators of a fitted model or of a data set.
+
+    Among candidate generators ``xi`` (a Lie algebra, e.g. gl(d)), the
+    symmetries of a function ``F`` are the null space of the linear map
+    ``xi -> L_xi F``, where ``(L_xi F)(x) = DF(x) xi(x) - B_xi F(x)`` is the Lie
+    derivative (``B_xi`` is how ``xi`` acts on the outputs; zero for invariant
+    outputs). The estimator fits ``F``, takes the SVD of that map, and splits
+    the candidates into an orthonormal basis of the discovered symmetry algebra
+    (small singular values) and the broken directions.
+
+    Parameters
+    ----------
+    candidates : Group or array-like of shape (q, d, d) or (q, d, d + 1), default=None
+        The search space: the Lie algebra of a :class:`~sksym.groups.Group`
+        (``None`` means ``GL(n_features)``; affine groups such as
+        ``SE(n_features)`` also find translations), or a raw stack of generator
+        matrices, whose span is orthonormalised (Frobenius inner product).
+        Discrete generators of the group are not searched.
+    library : transformer, default=None
+        ``target="function"``: the dictionary ``Theta`` of the ridge model
+        ``y ~ W Theta(x) + b``. ``target="data"``: the dictionary of the implicit
+        equations ``h(x) = c^T Theta(x) = 0`` fitted to the samples. ``None``
+        means ``PolynomialFeatures(degree=2)``. Polynomial libraries make the
+        operator exact; others need a Jacobian (see :mod:`sksym.libraries`).
+    output_rep : Rep, default=None
+        How the candidates act on the targets (``target="function"``), e.g.
+        ``V`` for vector-valued ``y`` of size ``n_features``: the discovered
+        generators then act on inputs and outputs together (equivariance).
+        ``None`` means each target is invariant.
+    estimator : regressor, default=None
+        Discover the symmetries of this model instead of a ridge model on
+        ``library``. An unfitted estimator is cloned and fitted on ``(X, y)``; a
+        fitted one is used as is (not refitted). Its Jacobian is computed by
+        central differences (one vectorised ``predict`` call), and the operator
+        is sampled at training points, so results are approximate (accuracy
+        about ``1e-10`` relative for smooth models; useless for piecewise
+        constant models such as trees).
+    alpha : float, default=1e-6
+        Ridge penalty of the model on ``library`` (unused with ``estimator``).
+    tol : "auto" or float, default="auto"
+        Rank rule for the spectrum. A float ``t`` counts singular values
+        ``s <= t * s_max`` as symmetries (``s_max`` is at least the size of
+        the output term ``B_xi F`` for equivariant outputs). "auto" cuts at the largest gap in the
+        log singular values near an estimated noise level (see Notes).
+    target : {"function", "data"}, default="function"
+        "function": symmetries of ``y ~ F(X)``. "data": symmetries of the set
+        the samples lie on (``y`` is ignored).
+    n_points : int, default=None
+        Number of points where the Lie derivative is evaluated: a random
+        subsample of the rows of ``X``, so that the spectrum measures symmetry
+        where the data are. ``None`` means ``min(n_samples, 1000)``, and for a
+        polynomial library of degree ``p`` ``min(n_samples, max(500, N))`` with
+        ``N = 2 C(d + p, p) + 1``, enough points to determine ``L_xi F``
+        exactly; with ``target="function"``, a polynomial model fitted on
+        fewer than ``N`` samples is evaluated at ``N`` random points of the
+        bounding box of ``X`` instead.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the evaluation points, the subsampling and the noise estimate.
+
+    Attributes
+    ----------
+    singular_values_ : ndarray of shape (q,)
+        Ascending singular values of ``xi -> L_xi F`` over the orthonormal
+        candidate basis (root-mean-square of the Lie derivative over the
+        evaluation points).
+    generators_ : ndarray of shape (n_symmetries_, d, d) or (n_symmetries_, d, d + 1)
+        Frobenius-orthonormal basis of the discovered symmetry algebra, most
+        symmetric first (affine ``[A | b]`` for affine candidates).
+    broken_generators_ : ndarray of shape (q - n_symmetries_, d, d) or (q - n_symmetries_, d, d + 1)
+        The rest of the candidate algebra, most broken last.
+    n_symmetries_ : int
+        Dimension of the discovered symmetry algebra.
+    symmetry_group_ : Group
+        The connected group generated by ``generators_`` (its Lie-algebra
+        basis is ``generators_``): pass it to any ``group=`` parameter
+        (discover, then enforce).
+    candidates_ : Group
+        The candidate group searched (orthonormal Lie-algebra basis).
+    noise_level_ : float or None
+        Estimated size of a zero singular value, from the residual of the fit
+        (``target="function"`` with a library) or of the equations
+        (``target="data"``); None when it cannot be estimated.
+    library_ : transformer
+        The fitted dictionary (None with ``estimator``). With
+        ``target="data"`` and a polynomial library, it includes the
+        standardisation of the samples.
+    coef_ : ndarray of shape (n_library_features,) or (n_targets, n_library_features)
+        Ridge coefficients ``W`` (``target="function"`` without ``estimator``).
+    intercept_ : float or ndarray of shape (n_targets,)
+        Ridge intercept (``target="function"`` without ``estimator``).
+    estimator_ : regressor
+        The fitted estimator (with ``estimator``).
+    equations_ : ndarray of shape (n_equations, n_library_features)
+        Coefficients of the implicit equations of the data (``target="data"``).
+    output_rep_ : Rep
+        The bound output representation (``target="function"``).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names, if ``X`` had them.
+
+    See Also
+    --------
+    SymmetrySpectrumDisplay : plot ``singular_values_`` and the cut.
+    sksym.SymmetricRidge : enforce the discovered group.
+
+    Notes
+    -----
+    **Function.** The model ``F`` is ridge regression on ``library`` (or
+    ``estimator``). The Lie derivative is evaluated at (a subsample of) the
+    training inputs; for a polynomial model on generic inputs these points
+    determine the polynomial ``L_xi F``, so noise-free data give the exact
+    symmetry algebra of the fitted model (the ridge penalty breaks symmetries
+    only at order ``alpha``).
+
+    **Data.** The samples are assumed to lie on a set ``{h = 0}`` cut out by
+    polynomial equations in ``library``. The equations are the near-null space
+    of the column-scaled library matrix (a gap of at least 4 between the
+    singular values of equations and non-equations; a polynomial library is
+    applied to standardised samples, which spans the same polynomials but is
+    far better conditioned for data away from the origin). ``xi`` is a
+    symmetry of the set when its vector field is tangent to it,
+    ``Dh(x) xi(x) = 0`` at the samples: again the Lie derivative (of ``h``),
+    linear in ``xi``. Data without such equations fill space, and every
+    candidate is then reported as a symmetry.
+
+    **Rank rule** ``tol="auto"``. Singular values below ``1e-10 s_max`` are
+    round-off. With a ridge model the coefficients' covariance
+    ``sigma^2 (T^T T + alpha)^-1 T^T T (T^T T + alpha)^-1`` (``sigma`` from the
+    residual) gives plausible perturbations ``dW``; the noise level is three
+    times the root-mean-square size of ``L_xi dW`` over directions ``xi``
+    (for data sets, the equations are a least-squares fit too, and their
+    coefficient errors play the role of ``dW``). The
+    cut is the largest ratio between consecutive singular values among those
+    near the noise level (see :func:`~sksym.lie.select_n_symmetries`). With
+    equivariant outputs the size of the output term ``B_xi F`` (which a
+    symmetry cancels against ``DF xi``) is a reference scale, so a spectrum
+    that is round-off everywhere (e.g. the identity map) counts as all
+    symmetric; outputs that are points of an affine group also move with its
+    translations. Failure
+    modes: a symmetry broken more weakly than the noise is reported as a
+    symmetry; with heavy noise broken directions that sink to the noise level
+    are over-counted; when the model cannot be fitted uniquely (fewer samples
+    than library features) the minimum-norm fit may have spurious symmetries
+    or lack true ones (a warning is raised); without a noise estimate
+    (estimators) the rule needs a gap of at least 10.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sksym.discovery import SymmetryDiscovery
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> y = np.sum(X ** 2, axis=1)                  # rotation invariant
+    >>> disc = SymmetryDiscovery(random_state=0).fit(X, y)   # candidates: GL(3)
+    >>> disc.n_symmetries_
+    3
+    >>> A = disc.generators_[0]
+    >>> bool(np.allclose(A, -A.T))                  # a rotation generator
+    True
+    """
+
+    def __init__(self, candidates=None, library=None, output_rep=None, estimator=None,
+                 alpha=1e-6, tol="auto", target="function", n_points=None, random_state=None):
+        self.candidates = candidates
+        self.library = library
+        self.output_rep = output_rep
+        self.estimator = estimator
+        self.alpha = alpha
+        self.tol = tol
+        self.target = target
+        self.n_points = n_points
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.target != "data"
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if self.target not in ("function", "data"):
+            raise ValueError(f"target must be 'function' or 'data'; got {self.target!r}.")
+        if not (isinstance(self.tol, str) and self.tol == "auto"):
+            if (not isinstance(self.tol, numbers.Real) or isinstance(self.tol, bool)
+                    or not np.isfinite(self.tol) or not 0 <= self.tol < 1):
+                raise ValueError(f"tol must be 'auto' or a float in [0, 1); got {self.tol!r}.")
+        alpha = check_alpha(self.alpha)
+        if self.n_points is not None and (
+            not isinstance(self.n_points, numbers.Integral) or isinstance(self.n_points, bool)
+            or self.n_points < 1
+        ):
+            raise ValueError(f"n_points must be None or a positive integer; got {self.n_points!r}.")
+        if self.estimator is not None:
+            if self.target == "data":
+                raise ValueError("estimator is only used with target='function'.")
+            if self.library is not None:
+                raise ValueError("Pass either estimator or library, not both.")
+            if not hasattr(self.estimator, "predict"):
+                raise TypeError(
+                    "estimator must be a regressor with fit and predict; "
+                    f"got {type(self.estimator).__name__}."
+                )
+        if self.output_rep is not None and self.target == "data":
+            raise ValueError("output_rep is only used with target='function'.")
+        return alpha
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Fit the model (or the data's equations) and discover its symmetries.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs (``target="function"``) or samples of the set
+            (``target="data"``).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Targets; required for ``target="function"``, ignored for
+            ``target="data"``.
+
+        Returns
+        -------
+        self : SymmetryDiscovery
+        """
+        alpha = self._check_params()
+        rng = check_random_state(self.random_state)
+        if self.target == "data":
+            X = validate_data(self, X, ensure_min_samples=2)
+            M, noise = self._data_matrix(X, rng)
+            reference = None
+        else:
+            X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, ensure_min_samples=2)
+            M, noise, reference = self._function_matrix(X, y, alpha, rng)
+        lie = np.asarray(self.candidates_.lie_algebra)
+        s, gens = symmetry_spectrum(M, lie)
+        tol = self.tol if isinstance(self.tol, str) else float(self.tol)
+        k = select_n_symmetries(s, tol=tol, noise_level=noise, reference=reference)
+        self.noise_level_ = noise
+        self.singular_values_ = s
+        self.n_symmetries_ = int(k)
+        self.generators_ = gens[:k]
+        self.broken_generators_ = gens[k:]
+        G = self.candidates_
+        self.symmetry_group_ = Group(
+            gens[:k] if k else None, d=G.d,
+            name=f"discovered subgroup of {G.name} (dim {k})",
+        )
+        return self
+
+    def _points(self, X, rng, degree, allow_box=True):
+        """Evaluation points: a subsample of the data, or unisolvent points in
+        the data's bounding box for polynomial models fitted on few samples."""
+        n, d = X.shape
+        default = _DEFAULT_MAX_POINTS
+        if degree is not None:
+            n_min = 2 * comb(d + degree, degree) + 1
+            if allow_box and n < n_min and self.n_points is None:
+                P = unisolvent_points(d, degree, oversample=2.0, random_state=rng)
+                lo, hi = X.min(axis=0), X.max(axis=0)
+                half = np.where(hi > lo, (hi - lo) / 2, 1.0)
+                return (lo + hi) / 2 + P * half
+            default = max(_DEFAULT_POLY_POINTS, n_min)
+        n_pts = min(n, self.n_points or default)
+        idx = np.sort(rng.permutation(n)[:n_pts]) if n_pts < n else np.arange(n)
+        return X[idx]
+
+    def _function_matrix(self, X, y, alpha, rng):
+        n, d = X.shape
+        Y = np.asarray(y, dtype=float).reshape(n, -1)
+        n_out = Y.shape[1]
+        self.candidates_ = check_candidates(self.candidates, d)
+        G, in_rep, out_rep = resolve_reps(self.candidates_, None, self.output_rep, d, n_out)
+        self.output_rep_ = out_rep
+        if self.estimator is not None:
+            est = self.estimator
+            try:
+                check_is_fitted(est)
+                est_fitted = est
+            except NotFittedError:
+                est_fitted = clone(est).fit(X, y)
+            except TypeError:
+                est_fitted = clone(est).fit(X, y)
+            self.estimator_ = est_fitted
+            self.library_ = None
+            lib = estimator_library(est_fitted, X, n_out)
+            points = self._points(X, rng, None)
+            op = LieDerivative(lib, in_rep, out_rep, points=points)
+            M = op.matrix(np.eye(n_out))
+            return M, None, _output_scale(op, out_rep, op.theta)
+        self.library_ = check_library(self.library, X)
+        theta = np.asarray(self.library_.transform(X), dtype=float)
+        K = theta.shape[1]
+        if n <= K:
+            warnings.warn(
+                f"{n} samples for {K} library features: the fit is not unique, and the "
+                "symmetries of the minimum-norm fit may differ from those of the data. "
+                "Use more samples or a smaller library.",
+                UserWarning, stacklevel=3,
+            )
+        W, b, sigma, cov_factor = fit_ridge(theta, Y, alpha)
+        if Y.ndim == 2 and np.ndim(y) == 1:
+            self.coef_, self.intercept_ = W[0], float(b[0])
+        else:
+            self.coef_, self.intercept_ = W, b
+        degree = library_degree(self.library_)
+        points = self._points(X, rng, degree)
+        op = LieDerivative(self.library_, in_rep, out_rep, points=points)
+        M = op.matrix(W, intercept=b)
+        noise = None
+        if sigma is not None:
+            draws = []
+            for _ in range(_N_NOISE_DRAWS):
+                z = rng.normal(size=(n_out, K))
+                dW = sigma[:, None] * (z @ cov_factor.T)
+                draws.append(op.matrix(dW))
+            noise = perturbation_noise_level(np.array(draws))
+        return M, noise, _output_scale(op, out_rep, op.theta @ W.T + b)
+
+    def _data_matrix(self, X, rng):
+        n, d = X.shape
+        self.candidates_ = check_candidates(self.candidates, d)
+        lib = self.library
+        if lib is None or (type(lib) is PolynomialFeatures and isinstance(lib.degree, numbers.Integral)
+                           and not lib.interaction_only and lib.include_bias):
+            # same polynomials, of the standardised samples: well conditioned anywhere
+            degree = 2 if lib is None else lib.degree
+            self.library_ = StandardizedPolynomialFeatures(degree).fit(X)
+        else:
+            self.library_ = check_library(lib, X)
+        theta = np.asarray(self.library_.transform(X), dtype=float)
+        H, _, dH = fit_equations(theta, n_draws=_N_NOISE_DRAWS, random_state=rng)
+        self.equations_ = H
+        m = H.shape[0]
+        G = self.candidates_
+        in_rep = resolve_reps(G, None, None, d)[1]
+        points = self._points(X, rng, library_degree(self.library_), allow_box=False)
+        if m == 0:
+            q = G.lie_dim
+            return np.zeros((0, q)), None
+        out_rep = (m * Scalar)(G)
+        op = LieDerivative(self.library_, in_rep, out_rep, points=points)
+        M = op.matrix(H)
+        noise = None
+        if np.any(dH):
+            noise = perturbation_noise_level(np.array([op.matrix(d) for d in dH]))
+        return M, noise
+
+    # ------------------------------------------------------------------ score
+    def score(self, X, y=None):
+        """How well the fitted object describes ``X`` (and ``y``).
+
+        ``target="function"``: the coefficient of determination R^2 of the
+        fitted model (ridge on ``library`` or ``estimator``) on ``(X, y)``, so
+        that model selection (e.g. :class:`~sklearn.model_selection.GridSearchCV`
+        over ``alpha`` or ``library``) picks the model whose symmetries are
+        reported. ``target="data"``: minus the root-mean-square residual of the
+        fitted equations on ``X`` (0 means every sample satisfies them, and is
+        also returned when no equation was found, so compare libraries by
+        their ``equations_`` as well).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Targets; required for ``target="function"``.
+
+        Returns
+        -------
+        score : float
+            Higher is better.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        if self.target == "data":
+            if self.equations_.shape[0] == 0:
+                return 0.0
+            H = np.asarray(self.library_.transform(X), dtype=float) @ self.equations_.T
+            return -float(np.sqrt(np.mean(np.sum(H ** 2, axis=1))))
+        if y is None:
+            raise ValueError("score needs y for target='function'.")
+        return float(r2_score(y, self._predict(X)))
+
+    def _predict(self, X):
+        if self.estimator is not None:
+            return self.estimator_.predict(X)
+        theta = np.asarray(self.library_.transform(X), dtype=float)
+        return theta @ np.asarray(self.coef_).T + self.intercept_
+
+
+def _output_scale(op, out_rep, F):
+    """Root-mean-square size (over generators, weighted like the matrix) of
+    the output term ``B_xi F + t_xi``, which cancels ``DF xi`` for a symmetry:
+    the scale of a broken direction, independent of the spectrum. None for
+    invariant outputs (there is nothing to cancel)."""
+    B = op.output_generators
+    affine = out_rep.is_affine
+    if op.n_generators == 0 or not (np.any(B) or affine):
+        return None
+    T = np.einsum("qab,pb->qpa", B, F)
+    if affine:
+        T = T + out_rep.dtau(op.lie_algebra)[:, None, :]
+    return float(np.sqrt(np.mean(np.sum(T ** 2, axis=(1, 2)))) * op.weight)

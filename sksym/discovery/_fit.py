@@ -1,0 +1,170 @@
+"""Fitting the object whose symmetries are discovered (private).
+
+* :func:`fit_ridge`: ``y ~ W Theta(x) + b`` with its coefficient covariance, for the
+  noise level of the spectrum;
+* :func:`estimator_library`: a fitted regressor as a one-function-per-output
+  dictionary whose Jacobian is a vectorised central difference;
+* :func:`fit_equations`: the implicit polynomial equations ``h(x) = 0`` of a
+  sampled set.
+"""
+
+import numpy as np
+import scipy.linalg
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import PolynomialFeatures
+
+from ..libraries import FunctionLibrary, library_degree, polynomial_jacobian
+from ..lie import select_n_symmetries
+from ..lie._spectrum import _small_blas
+
+_EQUATION_GAP = 4.0
+
+__all__ = ["fit_ridge", "estimator_library", "fit_equations", "StandardizedPolynomialFeatures"]
+
+
+def fit_ridge(theta, Y, alpha):
+    """Ridge ``Y ~ theta W^T + b`` with an unpenalised intercept.
+
+    Returns
+    -------
+    W : ndarray of shape (n_outputs, K)
+    b : ndarray of shape (n_outputs,)
+    sigma : ndarray of shape (n_outputs,) or None
+        Residual standard deviation per output (None when the fit has no
+        residual degrees of freedom).
+    cov_factor : ndarray of shape (K, K)
+        ``F`` with ``Cov(w_o) = sigma_o^2 F F^T`` (sandwich covariance of ridge).
+    """
+    n, K = theta.shape
+    with _small_blas(K):
+        return _fit_ridge(theta, Y, alpha)
+
+
+def _fit_ridge(theta, Y, alpha):
+    n, K = theta.shape
+    t_mean = theta.mean(axis=0)
+    y_mean = Y.mean(axis=0)
+    Tc = theta - t_mean
+    Yc = Y - y_mean
+    # eigen-decomposition of the Gram matrix gives the solve and the covariance
+    lam, V = scipy.linalg.eigh(Tc.T @ Tc, check_finite=False)
+    lam = np.clip(lam, 0.0, None)
+    tiny = 1e-12 * max(lam.max(initial=0.0), 1e-300)
+    denom = lam + alpha
+    inv = np.where(denom > tiny, 1.0 / np.where(denom > tiny, denom, 1.0), 0.0)
+    W = ((Yc.T @ Tc) @ V * inv) @ V.T
+    b = y_mean - W @ t_mean
+    resid = Yc - Tc @ W.T
+    dof = float(np.sum(lam * inv)) + 1.0            # effective parameters + intercept
+    sigma = None
+    if n - dof >= 1.0:
+        sigma = np.sqrt(np.sum(resid ** 2, axis=0) / (n - dof))
+    cov_factor = V * (np.sqrt(lam) * inv)
+    return W, b, sigma, cov_factor
+
+
+def _central_difference_jacobian(predict, X, n_outputs):
+    """Jacobian of ``predict`` at the rows of ``X`` by central differences, with
+    one call of ``predict`` on all ``2 n_features`` perturbed copies of ``X``."""
+    n, d = X.shape
+    scale = np.maximum(np.abs(X).max(axis=0), 1.0)
+    h = np.finfo(float).eps ** (1 / 3) * scale               # (d,)
+    steps = np.zeros((2 * d, 1, d))
+    steps[np.arange(d), 0, np.arange(d)] = h
+    steps[d + np.arange(d), 0, np.arange(d)] = -h
+    Xp = (X[None] + steps).reshape(2 * d * n, d)
+    out = np.asarray(predict(Xp), dtype=float).reshape(2 * d, n, n_outputs)
+    J = (out[:d] - out[d:]) / (2 * h[:, None, None])         # (d, n, n_outputs)
+    J = J.transpose(1, 2, 0)
+    if not np.all(np.isfinite(J)):
+        raise ValueError("The estimator's finite-difference Jacobian is not finite.")
+    return J
+
+
+def estimator_library(estimator, X, n_outputs):
+    """A fitted regressor as a :class:`~sksym.libraries.FunctionLibrary` whose
+    features are its outputs (so ``W`` is the identity)."""
+
+    def func(Z):
+        return np.asarray(estimator.predict(Z), dtype=float).reshape(len(Z), n_outputs)
+
+    def jac(Z):
+        return _central_difference_jacobian(func, np.asarray(Z, dtype=float), n_outputs)
+
+    return FunctionLibrary(func=func, jac=jac).fit(X[:2])
+
+
+def fit_equations(theta, n_draws=0, random_state=None):
+    """Implicit equations ``h(x) = c^T Theta(x) = 0`` satisfied by the samples.
+
+    The library columns are scaled to unit root-mean-square and the equations
+    are the right singular vectors of the scaled ``Theta`` whose singular
+    values the largest-gap rule of :func:`~sksym.lie.select_n_symmetries`
+    counts as zero, with a gap of at least 4 (on standardised samples of
+    full-dimensional Gaussian, uniform and exponential data the largest ratio
+    of consecutive singular values stays below about 2.1; 1% to 10% noise on
+    a sphere or hyperboloid gives ratios above 4.5).
+
+    Returns
+    -------
+    H : ndarray of shape (m, K)
+        Coefficients of the equations in the library (orthonormal after scaling).
+    singular_values : ndarray of shape (K,)
+        Ascending singular values of the scaled ``Theta / sqrt(n)``; the first
+        ``m`` are the root-mean-square residuals of the equations.
+    dH : ndarray of shape (n_draws, m, K)
+        Plausible errors of ``H``: the equations are a least-squares fit whose
+        residual acts as noise, with covariance
+        ``(s_e^2 / n) sum_j v_j v_j^T / s_j^2`` over the other singular
+        directions ``j`` (scaled coordinates).
+    """
+    n, K = theta.shape
+    scale = np.sqrt(np.mean(theta ** 2, axis=0))
+    scale = np.where(scale > 0, scale, 1.0)
+    Ts = theta / scale / np.sqrt(n)
+    with _small_blas(K):
+        if n > K:
+            Ts = scipy.linalg.qr(Ts, mode="r", check_finite=False)[0][:K]
+        _, s, vt = scipy.linalg.svd(Ts, full_matrices=True, check_finite=False, lapack_driver="gesvd")
+    s_full = np.zeros(K)
+    s_full[: s.size] = s
+    order = np.argsort(s_full, kind="stable")
+    s_full, V = s_full[order], vt.T[:, order]
+    m = select_n_symmetries(s_full, min_gap=_EQUATION_GAP)
+    H = (V[:, :m] / scale[:, None]).T
+    dH = np.zeros((n_draws, m, K))
+    rest = s_full[m:]
+    if n_draws and m and np.all(rest > 0):
+        rng = np.random.RandomState(random_state) if not hasattr(random_state, "normal") else random_state
+        for b in range(n_draws):
+            z = rng.normal(size=(m, K - m)) / rest                      # (m, K - m)
+            dc = (s_full[:m, None] / np.sqrt(n)) * (z @ V[:, m:].T)     # scaled coordinates
+            dH[b] = dc / scale
+    return H, s_full, dH
+
+
+class StandardizedPolynomialFeatures(TransformerMixin, BaseEstimator):
+    """Polynomial features of the standardised inputs ``(x - mean_) / scale_``
+    (the same space of polynomials, better conditioned away from the origin),
+    with their exact Jacobian (private)."""
+
+    def __init__(self, degree=2):
+        self.degree = degree
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        self.mean_ = X.mean(axis=0)
+        scale = X.std(axis=0)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.poly_ = PolynomialFeatures(self.degree).fit(X[:1])
+        self.polynomial_degree_ = library_degree(self.poly_)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        Z = (np.asarray(X, dtype=float) - self.mean_) / self.scale_
+        return self.poly_.transform(Z)
+
+    def jacobian(self, X):
+        Z = (np.asarray(X, dtype=float) - self.mean_) / self.scale_
+        return polynomial_jacobian(Z, self.poly_.powers_) / self.scale_
