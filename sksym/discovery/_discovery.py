@@ -94,10 +94,10 @@ class SymmetryDiscovery(BaseEstimator):
         Ascending singular values of ``xi -> L_xi F`` over the orthonormal
         candidate basis (root-mean-square of the Lie derivative over the
         evaluation points).
-    generators_ : ndarray of shape (n_symmetries_, d, d) or (n_symmetries_, d, d + 1)
-        Frobenius-orthonormal basis of the discovered symmetry algebra, most
+    generators_ : ndarray of shape (k, d, d) or (k, d, d + 1)
+        Orthonormal basis (``k = n_symmetries_`` elements) of the symmetry algebra, most
         symmetric first (affine ``[A | b]`` for affine candidates).
-    broken_generators_ : ndarray of shape (q - n_symmetries_, d, d) or (q - n_symmetries_, d, d + 1)
+    broken_generators_ : ndarray of shape (q - k, d, d) or (q - k, d, d + 1)
         The rest of the candidate algebra, most broken last.
     n_symmetries_ : int
         Dimension of the discovered symmetry algebra.
