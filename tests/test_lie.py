@@ -188,3 +188,23 @@ def test_intercept_enters_the_lie_derivative(rng):
     W = np.zeros((2, 3))
     L = op.apply(W, intercept=[1.0, 0.0])           # a constant vector is not SO(2)-equivariant
     np.testing.assert_allclose(L[0, 0] / op.weight, -G.lie_algebra[0] @ [1.0, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "G, in_rep, out_rep, degree",
+    [(SO(3), V, Scalar, 4), (SO(2), V, V, 3), (O(2), V, V, 3), (SO(3), V + V, V, 2),
+     (SO(3), V + Scalar, V * V, 2)],
+    ids=str,
+)
+def test_tensor_path_spans_the_operator_null_space(G, in_rep, out_rep, degree):
+    """The fast basis (fixed spaces of V^(x k) >> out) equals the operator's null space."""
+    from sksym.lie._model_basis import _tensor_basis
+
+    R_in, R_out = in_rep(G), out_rep(G)
+    lib = PolynomialFeatures(degree).fit(np.zeros((1, R_in.size)))
+    fast = _tensor_basis(lib.powers_, R_in, R_out, 1e-10)
+    slow = LieDerivative(lib, R_in, R_out).equivariant_basis()
+    assert fast.shape == slow.shape
+    F, S = fast.reshape(len(fast), -1), slow.reshape(len(slow), -1)
+    np.testing.assert_allclose(F @ F.T, np.eye(len(F)), atol=1e-12)
+    assert principal_angles(F.T, S.T).max() < 1e-8

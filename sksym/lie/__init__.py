@@ -12,9 +12,10 @@
 
 from .._linalg import null_space, principal_angles, orthonormal_span
 from ._operator import LieDerivative, unisolvent_points
+from ._model_basis import equivariant_model_basis
 from ._spectrum import perturbation_noise_level, select_n_symmetries, symmetry_spectrum
 
 __all__ = [
-    "LieDerivative", "unisolvent_points", "null_space", "principal_angles", "orthonormal_span",
+    "LieDerivative", "unisolvent_points", "equivariant_model_basis", "null_space", "principal_angles", "orthonormal_span",
     "symmetry_spectrum", "select_n_symmetries", "perturbation_noise_level",
 ]

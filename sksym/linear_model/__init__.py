@@ -1,5 +1,5 @@
 """Linear models on dictionaries with symmetry."""
 
-from ._symmetric_ridge import SymmetricRidge, equivariant_model_basis
+from ._symmetric_ridge import SymmetricRidge
 
-__all__ = ["SymmetricRidge", "equivariant_model_basis"]
+__all__ = ["SymmetricRidge"]

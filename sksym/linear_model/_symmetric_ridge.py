@@ -1,85 +1,16 @@
 """Ridge regression restricted exactly to equivariant models."""
 
-from functools import lru_cache
-
 import numpy as np
 import scipy.linalg
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._validation import check_alpha, check_library, check_tol, resolve_reps
-from ..lie import LieDerivative
+from ..lie import equivariant_model_basis
 from ..reps import ScalarRep
 from ..reps._basis import _expand
 
-__all__ = ["SymmetricRidge", "equivariant_model_basis"]
-
-_MAX_OPERATOR_POINTS = 2000
-
-
-@lru_cache(maxsize=32)
-def _polynomial_basis(key, input_rep, output_rep, tol):
-    degree, interaction_only, include_bias, n_features = key
-    lib = PolynomialFeatures(degree=degree, interaction_only=interaction_only, include_bias=include_bias)
-    lib.fit(np.zeros((1, n_features)))
-    B = LieDerivative(lib, input_rep, output_rep).equivariant_basis(tol)
-    B.setflags(write=False)
-    return B
-
-
-def equivariant_model_basis(library, input_rep, output_rep, X=None, tol=1e-10):
-    """Orthonormal basis of the coefficient matrices ``W`` for which
-    ``x -> W Theta(x)`` is equivariant.
-
-    Exact for polynomial libraries (cached per library settings and
-    representations); for other libraries the Lie derivative is evaluated at
-    (up to 2000 of) the rows of ``X``, so the symmetry holds on the data.
-
-    Parameters
-    ----------
-    library : fitted transformer
-        The dictionary ``Theta``.
-    input_rep, output_rep : Rep
-        Bound representations on inputs and outputs.
-    X : ndarray of shape (n_samples, n_features), default=None
-        Evaluation points for non-polynomial libraries.
-    tol : float, default=1e-10
-        Relative null-space tolerance.
-
-    Returns
-    -------
-    basis : ndarray of shape (r, n_outputs, n_library_features)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.preprocessing import PolynomialFeatures
-    >>> from sksym.groups import SO
-    >>> from sksym.reps import V
-    >>> from sksym.linear_model import equivariant_model_basis
-    >>> lib = PolynomialFeatures(3).fit(np.zeros((1, 2)))
-    >>> equivariant_model_basis(lib, V(SO(2)), V(SO(2))).shape[0]
-    4
-    """
-    G = input_rep.group
-    n_out = output_rep.size
-    if G.lie_dim == 0 and G.n_discrete == 0:
-        K = np.asarray(library.transform(np.zeros((1, input_rep.size)))).shape[1]
-        return np.eye(n_out * K).reshape(n_out * K, n_out, K)
-    if type(library) is PolynomialFeatures:
-        key = (library.degree if isinstance(library.degree, int) else tuple(library.degree),
-               library.interaction_only, library.include_bias, input_rep.size)
-        return _polynomial_basis(key, input_rep, output_rep, tol)
-    points = None
-    from ..libraries import library_degree
-
-    if library_degree(library) is None:
-        if X is None:
-            raise ValueError("A non-polynomial library needs evaluation points X.")
-        points = X[np.random.RandomState(0).permutation(len(X))[:_MAX_OPERATOR_POINTS]]
-    return LieDerivative(library, input_rep, output_rep, points=points).equivariant_basis(tol)
-
+__all__ = ["SymmetricRidge"]
 
 class SymmetricRidge(RegressorMixin, BaseEstimator):
     """Ridge regression on a dictionary, restricted exactly to equivariant models.
@@ -203,14 +134,14 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
         basis = equivariant_model_basis(self.library_, self.input_rep_, self.output_rep_, X, tol)
         self.equivariant_basis_ = np.array(basis)
         self.n_free_parameters_ = basis.shape[0]
-        W, b = self._solve(theta, Y, sw, basis, alpha)
+        W, b = self._solve(theta, Y, sw, basis, alpha, X, tol)
         if y.ndim == 1:
             self.coef_, self.intercept_ = W[0], float(b[0])
         else:
             self.coef_, self.intercept_ = W, b
         return self
 
-    def _solve(self, theta, Y, sw, basis, alpha):
+    def _solve(self, theta, Y, sw, basis, alpha, X, tol):
         n_out, K = Y.shape[1], theta.shape[1]
         S = float(len(theta)) if sw is None else sw.sum()
         if self.fit_intercept:
@@ -231,10 +162,11 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
         all_scalar = all(isinstance(t, ScalarRep) for t, _ in terms)
         if r == 0:
             W = np.zeros((n_out, K))
-        elif all_scalar and basis.shape[0] % n_out == 0 and np.allclose(Q, 0):
+        elif all_scalar and np.allclose(Q, 0):
             # Every target is invariant: one shared scalar basis, one solve.
-            rs = r // n_out
-            Bs = basis[:rs, 0, :]
+            Bs = equivariant_model_basis(
+                self.library_, self.input_rep_, ScalarRep(self.group_), X, tol
+            )[:, 0, :]
             H = Bs @ Gram @ Bs.T
             g = Bs @ Cross.T
             C = _ridge_solve(H, g, alpha)

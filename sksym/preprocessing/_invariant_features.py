@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._linalg import null_space
 from .._validation import check_tol, resolve_reps
-from ..linear_model._symmetric_ridge import equivariant_model_basis
+from ..lie import equivariant_model_basis
 from ..reps import Scalar
 
 __all__ = ["InvariantPolynomialFeatures"]
