@@ -12,15 +12,18 @@ __version__ = "0.1.0.dev0"
 
 from .linear_model import SymmetricRidge
 from .discovery import SymmetryDiscovery, SymmetrySpectrumDisplay
+from .neural_network import SymmetricMLPClassifier, SymmetricMLPRegressor
 from .preprocessing import InvariantPolynomialFeatures, SymmetryProjector
 from .inspection import OrbitAveraging, equivariance_error, orbit_accuracy
 from .metrics import make_equivariance_scorer
-from . import groups, reps, lie, libraries, exceptions, inspection, metrics, discovery
+from . import groups, reps, lie, libraries, exceptions, inspection, metrics, discovery, neural_network, datasets
 
 __all__ = [
     "SymmetricRidge",
     "SymmetryDiscovery",
     "SymmetrySpectrumDisplay",
+    "SymmetricMLPRegressor",
+    "SymmetricMLPClassifier",
     "InvariantPolynomialFeatures",
     "SymmetryProjector",
     "OrbitAveraging",
@@ -34,6 +37,8 @@ __all__ = [
     "exceptions",
     "inspection",
     "discovery",
+    "neural_network",
+    "datasets",
     "metrics",
     "__version__",
 ]

@@ -66,9 +66,16 @@ def _discover_section(log):
     return tour_section(log)
 
 
+def _neural_network_section(log):
+    from .neural_network._tour import tour_section
+
+    return tour_section(log)
+
+
 SECTIONS = [
     ("Enforce a known symmetry", _enforce_section),
     ("Discover symmetries", _discover_section),
+    ("Symmetric neural networks", _neural_network_section),
 ]
 
 

@@ -6,7 +6,8 @@ then bind a group: ``(V + V)(SO(3))``.
 """
 
 from ._rep import Rep, BaseRep, ScalarRep, SumRep, TensorRep, DualRep, LinearPartRep, V, Scalar
+from ._regular import RegularRep
 
 __all__ = [
-    "Rep", "BaseRep", "ScalarRep", "SumRep", "TensorRep", "DualRep", "LinearPartRep", "V", "Scalar",
+    "Rep", "BaseRep", "ScalarRep", "SumRep", "TensorRep", "DualRep", "LinearPartRep", "RegularRep", "V", "Scalar",
 ]
