@@ -1,7 +1,7 @@
 """
-==================================================
+===================================================
 Digits and their negatives: an invariant classifier
-==================================================
+===================================================
 
 Bergman (2019) scales scikit-learn's 8x8 digits to ``[-1, 1]`` and asks a
 network trained on the digits ``X`` to also read their negatives ``-X``
