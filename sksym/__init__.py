@@ -10,16 +10,20 @@ estimators and transformers are importable from here and from their submodules.
 
 __version__ = "0.1.0.dev0"
 
-from .linear_model import SymmetricRidge
+from .linear_model import SymmetricRidge, SymmetryPromotingRegressor
+from .dynamics import SymmetricSINDy, SymmetryPromotingSINDy
 from .discovery import SymmetryDiscovery, SymmetrySpectrumDisplay
 from .neural_network import SymmetricMLPClassifier, SymmetricMLPRegressor
 from .preprocessing import InvariantPolynomialFeatures, SymmetryProjector
 from .inspection import OrbitAveraging, equivariance_error, orbit_accuracy
 from .metrics import make_equivariance_scorer
-from . import groups, reps, lie, libraries, exceptions, inspection, metrics, discovery, neural_network, datasets
+from . import groups, reps, lie, libraries, exceptions, inspection, metrics, discovery, neural_network, datasets, solvers, dynamics
 
 __all__ = [
     "SymmetricRidge",
+    "SymmetryPromotingRegressor",
+    "SymmetricSINDy",
+    "SymmetryPromotingSINDy",
     "SymmetryDiscovery",
     "SymmetrySpectrumDisplay",
     "SymmetricMLPRegressor",
@@ -39,6 +43,8 @@ __all__ = [
     "discovery",
     "neural_network",
     "datasets",
+    "solvers",
+    "dynamics",
     "metrics",
     "__version__",
 ]

@@ -66,6 +66,18 @@ def _discover_section(log):
     return tour_section(log)
 
 
+def _promote_section(log):
+    from .linear_model._promote_tour import tour_section
+
+    return tour_section(log)
+
+
+def _dynamics_section(log):
+    from .dynamics._tour import tour_section
+
+    return tour_section(log)
+
+
 def _neural_network_section(log):
     from .neural_network._tour import tour_section
 
@@ -75,6 +87,8 @@ def _neural_network_section(log):
 SECTIONS = [
     ("Enforce a known symmetry", _enforce_section),
     ("Discover symmetries", _discover_section),
+    ("Promote symmetry", _promote_section),
+    ("Symmetric dynamics (SINDy)", _dynamics_section),
     ("Symmetric neural networks", _neural_network_section),
 ]
 

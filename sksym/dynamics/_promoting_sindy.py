@@ -1,0 +1,307 @@
+"""SINDy with a nuclear-norm penalty that promotes symmetry among candidate generators."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .._validation import check_alpha, check_library, check_tol
+from ..groups import GL, Group
+from ..libraries import library_degree
+from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
+from ..reps import Rep, Scalar, V
+from ..solvers import CompressedLieOperator, admm_promote, cvxpy_promote
+from ._base import _BaseSINDy
+from ._sindy import _qr_data, _single_thread_blas, check_max_iter, check_threshold
+
+__all__ = ["SymmetryPromotingSINDy"]
+
+_MAX_OPERATOR_POINTS = 2000
+_SOLVERS = ("auto", "admm", "cvxpy")
+
+
+def _operator_points(library, X, oversample=2.0, random_state=0):
+    """Where the Lie derivative is evaluated: unisolvent points spread over the
+    data's bounding box (exact for polynomial libraries), else data rows."""
+    d = X.shape[1]
+    degree = library_degree(library)
+    if degree is None:
+        idx = np.random.RandomState(random_state).permutation(len(X))[:_MAX_OPERATOR_POINTS]
+        return X[idx]
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    centre, half = (hi + lo) / 2, (hi - lo) / 2
+    half = np.where(half > 0, half, np.maximum(np.abs(centre), 1.0))
+    return centre + half * unisolvent_points(d, degree, oversample, random_state)
+
+
+class SymmetryPromotingSINDy(_BaseSINDy):
+    """Sparse identification of dynamics with a penalty that promotes symmetry.
+
+    Fits ``dx/dt = W Theta(x)`` by minimising::
+
+        1/(2 n) ||X_dot - Theta(X) W^T||_F^2 + alpha ||[L_xi_1 W | ... | L_xi_q W]||_*
+
+    where ``xi_j`` are the candidate generators (a basis of ``candidates``'
+    Lie algebra) and ``L_xi W`` is the Lie derivative of the vector field
+    (its Lie bracket with the linear vector field ``xi``; the derivative
+    transforms by the linear part of the state action). The nuclear norm is
+    small when the model commutes with a subspace of candidates, without
+    knowing which one (Otto et al. 2023). Sparsity is obtained by sequential
+    thresholding: entries with ``|W_ik| < threshold`` are removed and the
+    penalised problem is solved again on the remaining entries, until the
+    support stops changing.
+
+    The convex problems are solved by :func:`sksym.solvers.admm_promote` (ADMM
+    with singular-value thresholding; ``solver="admm"`` or ``"auto"``) or by
+    :func:`sksym.solvers.cvxpy_promote` (the reference, ``solver="cvxpy"``).
+
+    Parameters
+    ----------
+    candidates : Group or array-like of shape (q, d, d) or (q, d, d + 1), default=None
+        Group whose Lie algebra holds the candidate generators (or the
+        generators themselves); ``None`` means ``GL(n_states)`` (every linear
+        vector field). Only the Lie algebra is used; generators should be
+        orthonormal (Frobenius) for ``generators_`` to be orthonormal.
+    library : transformer, default=None
+        The dictionary ``Theta``; ``None`` means ``PolynomialFeatures(degree=2)``.
+    state_rep : Rep, default=None
+        How ``candidates`` act on the state; ``None`` means ``V``.
+    alpha : float, default=1e-3
+        Weight of the nuclear-norm penalty (0 gives thresholded least
+        squares). The penalty also shrinks the directions that are not
+        symmetries, so keep it small: it should be of the order of the
+        symmetry breaking caused by noise, not of the model.
+    threshold : float, default=0.1
+        Coefficients smaller in magnitude are removed.
+    max_iter : int, default=20
+        Maximum number of thresholding rounds.
+    differentiation : {"finite_difference", "smoothed_finite_difference"} or callable, \
+default="finite_difference"
+        How ``fit`` obtains derivatives when ``y`` is not given: second-order
+        finite differences, the same after Savitzky-Golay smoothing for noisy
+        data (the model is then fitted on the smoothed states, as in
+        pysindy), or a callable ``(X, t) -> X_dot``.
+    solver : {"auto", "admm", "cvxpy"}, default="auto"
+        Backend of the convex problems ("auto" is "admm").
+    tol : float, default=1e-6
+        Relative tolerance of the ADMM solver.
+    solver_max_iter : int, default=10000
+        Iteration limit of the ADMM solver (a ``ConvergenceWarning`` is raised
+        when it is reached).
+    symmetry_tol : "auto" or float, default="auto"
+        Rule deciding which singular values of ``xi -> L_xi W`` count as zero
+        when reporting ``generators_`` (see
+        :func:`~sksym.lie.select_n_symmetries`).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_states, n_library_features)
+        The fitted ``W`` (the penalised solution: like every nuclear-norm
+        method it is shrunk towards symmetric models; there is no unpenalised
+        refit).
+    generators_ : ndarray of shape (n_symmetries, d, d)
+        Orthonormal generators among the candidates that the fitted vector
+        field (nearly) commutes with, most symmetric first.
+    symmetry_singular_values_ : ndarray of shape (n_candidates,)
+        Ascending singular values of ``xi -> L_xi W`` (RMS over the data's
+        bounding box).
+    n_iter_ : int
+        Thresholding rounds run.
+    solver_n_iter_ : int
+        Solver iterations of the last solve.
+    library_ : transformer
+        The fitted dictionary.
+    candidates_ : Group
+        The candidate group used.
+    state_rep_, output_rep_ : Rep
+        Bound representations of the state and of the targets
+        (``state_rep_.linear`` for a vector field).
+    n_features_in_ : int
+        Number of state variables.
+    feature_names_in_ : ndarray of str
+        State names, if ``X`` had them.
+
+    See Also
+    --------
+    SymmetricSINDy : enforce a known symmetry exactly.
+
+    Notes
+    -----
+    If ``y`` does not have one column per state (it is not a vector field),
+    each target is treated as a function whose invariance is promoted.
+    The Lie derivative is evaluated at unisolvent points spread over the
+    bounding box of the training states (exact for polynomial libraries);
+    other libraries use up to 2000 training states.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import PolynomialFeatures
+    >>> from sksym.datasets import make_hopf
+    >>> from sksym.dynamics import SymmetryPromotingSINDy
+    >>> X, t, X_dot = make_hopf(n_samples=200, return_derivatives=True)
+    >>> model = SymmetryPromotingSINDy(library=PolynomialFeatures(3)).fit(X, X_dot)
+    >>> model.generators_.shape                  # among gl(2): the rotations
+    (1, 2, 2)
+    >>> np.round(np.abs(model.generators_[0]) * np.sqrt(2), 2)
+    array([[0., 1.],
+           [1., 0.]])
+    """
+
+    def __init__(self, candidates=None, library=None, state_rep=None, alpha=1e-3, threshold=0.1,
+                 max_iter=20, differentiation="finite_difference", solver="auto", tol=1e-6,
+                 solver_max_iter=10000, symmetry_tol="auto"):
+        self.candidates = candidates
+        self.library = library
+        self.state_rep = state_rep
+        self.alpha = alpha
+        self.threshold = threshold
+        self.max_iter = max_iter
+        self.differentiation = differentiation
+        self.solver = solver
+        self.tol = tol
+        self.solver_max_iter = solver_max_iter
+        self.symmetry_tol = symmetry_tol
+
+    def _reps(self, n_features, n_targets):
+        G = self.candidates
+        if G is None:
+            G = GL(n_features)
+        if not isinstance(G, Group):
+            try:
+                arr = np.asarray(G, dtype=float)
+            except (TypeError, ValueError):
+                arr = None
+            if arr is None or arr.ndim != 3:
+                raise TypeError(
+                    "candidates must be a sksym.groups.Group (e.g. GL(2)), an array of "
+                    f"generators of shape (q, d, d), or None; got {type(G).__name__}."
+                )
+            G = Group(lie_algebra=arr, name="candidates")
+        rep = V if self.state_rep is None else self.state_rep
+        if not isinstance(rep, Rep):
+            raise TypeError(f"state_rep must be a sksym Rep (e.g. V + V); got {type(rep).__name__}.")
+        rep = rep if rep.is_bound else rep(G)
+        if rep.group != G:
+            raise ValueError(f"state_rep is bound to {rep.group}, but candidates is {G}.")
+        if rep.size != n_features:
+            raise ValueError(
+                f"Dimension mismatch: the candidates act on a state of size {rep.size}, "
+                f"but X has {n_features} features."
+            )
+        out = rep.linear if n_targets == n_features else (n_targets * Scalar)(G)
+        return G, rep, out
+
+    def fit(self, X, y=None, t=None):
+        """Fit the sparse model with the symmetry-promoting penalty.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_states), or list of such arrays
+            States: one trajectory, or a list of trajectories.
+        y : array-like of shape (n_samples, n_states), or list, default=None
+            Time derivatives of ``X``. If None, they are computed from ``t``.
+        t : float or array-like of shape (n_samples,), or list, default=None
+            Time step or strictly increasing sample times, used only when ``y``
+            is None.
+
+        Returns
+        -------
+        self : SymmetryPromotingSINDy
+        """
+        alpha = check_alpha(self.alpha)
+        threshold = check_threshold(self.threshold)
+        max_iter = check_max_iter(self.max_iter)
+        solver_max_iter = check_max_iter(self.solver_max_iter, "solver_max_iter")
+        tol = check_tol(self.tol)
+        if tol == 0:
+            raise ValueError("tol must be positive.")
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
+        if not (self.symmetry_tol == "auto" or (
+                isinstance(self.symmetry_tol, numbers.Real) and self.symmetry_tol >= 0)):
+            raise ValueError(
+                f"symmetry_tol must be 'auto' or a non-negative float; got {self.symmetry_tol!r}."
+            )
+        X, Y, self._single_output = self._collect(X, y, t, reset=True)
+        n, d = X.shape
+        n_out = Y.shape[1]
+        self.candidates_, self.state_rep_, self.output_rep_ = self._reps(d, n_out)
+        self.library_ = check_library(self.library, X)
+        theta = self._theta(X)
+        K = theta.shape[1]
+        with _single_thread_blas():
+            points = _operator_points(self.library_, X)
+            lie = LieDerivative(self.library_, self.state_rep_, self.output_rep_, points=points)
+            if n_out > 1 and n_out != d:
+                # invariant targets: one scalar operator, repeated block-diagonally
+                one = CompressedLieOperator(LieDerivative(
+                    self.library_, self.state_rep_, Scalar(self.candidates_), points=points))
+                q, r1, _ = one.tensor.shape
+                A = np.zeros((q, n_out * r1, n_out * K))
+                for o in range(n_out):
+                    A[:, o * r1:(o + 1) * r1, o * K:(o + 1) * K] = one.tensor
+                op = CompressedLieOperator.from_tensor(A, n_outputs=n_out)
+            else:
+                op = CompressedLieOperator(lie)
+            R, Z = _qr_data(theta, Y)
+            S = np.ones((n_out, K), dtype=bool)
+            W = np.zeros((n_out, K))
+            sol = None
+            converged = False
+            self.n_iter_ = 0
+            for k in range(max_iter):
+                if not S.any():
+                    break
+                W, sol = self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
+                self.n_iter_ = k + 1
+                S_new = S & (np.abs(W) >= threshold)
+                if np.array_equal(S_new, S):
+                    converged = True
+                    break
+                S = S_new
+            if not converged and S.any() and self.n_iter_ == max_iter:
+                warnings.warn(
+                    f"The support still changed after max_iter={max_iter} thresholding rounds; "
+                    "increase max_iter.",
+                    ConvergenceWarning,
+                )
+            if not S.any():
+                W = np.zeros((n_out, K))
+            elif not converged:
+                W, sol = self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
+            self.solver_n_iter_ = 0 if sol is None else int(sol.n_iter)
+            s, gens = symmetry_spectrum(lie.matrix(W), lie.lie_algebra)
+            k = select_n_symmetries(s, tol=self.symmetry_tol) if len(s) else 0
+            self.symmetry_singular_values_ = s
+            self.generators_ = gens[:k]
+        self.coef_ = W
+        return self
+
+    def _solve(self, R, Z, n, op, S, alpha, tol, max_iter, W_prev):
+        """Penalised least squares on the entries ``S`` of ``W`` (a single-output
+        problem in ``vec(W)[S]``, so that rows may have different supports)."""
+        n_out, K = S.shape
+        m = R.shape[0]
+        cols = np.flatnonzero(S.ravel())
+        T = np.zeros((m * n_out, cols.size))
+        start = 0
+        for o in range(n_out):
+            idx = np.flatnonzero(S[o])
+            T[o * m:(o + 1) * m, start:start + idx.size] = R[:, idx]
+            start += idx.size
+        y = Z.T.ravel()
+        A = op.tensor[:, :, cols]
+        A = A[:, np.any(A != 0, axis=(0, 2))]      # rows no kept entry reaches
+        sub = CompressedLieOperator.from_tensor(A, n_outputs=1)
+        # 1/(2 m n_out) ||y - T z||^2 + a' ||.||_*  is  (m n_out / n) times our objective
+        a = alpha * n / (m * n_out)
+        if self.solver == "cvxpy":
+            sol = cvxpy_promote(T, y, sub, a)
+        else:
+            warm = W_prev.ravel()[cols][None] if np.any(W_prev) else None
+            sol = admm_promote(T, y, sub, a, tol=tol, max_iter=max_iter, warm_start=warm)
+        W = np.zeros(n_out * K)
+        W[cols] = sol.coef[0]
+        return W.reshape(n_out, K), sol

@@ -1,0 +1,171 @@
+"""Reduction of the promote problems to ``min_z f(z) + alpha ||C z + c||_*`` (private).
+
+Both backends (ADMM and cvxpy) solve the same reduced problem, so they agree
+on what is optimised:
+
+* penalised form: ``z = vec(W)`` (row-major), ``f(z) = 1/2 z^T H z - g^T z + f0``
+  with ``H = I (x) theta^T theta / n`` and ``g = vec(Y^T theta) / n``;
+* exact fit: ``W = W0 + Z N^T`` with ``W0`` the minimum-norm least-squares
+  solution and ``N`` an orthonormal basis of the null space of ``theta``, so
+  every ``z`` reproduces the training targets (their projection on the range
+  of ``theta`` when they cannot be reproduced) and ``f = 0``.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.linalg
+
+from ._nuclear import CompressedLieOperator
+
+__all__ = []
+
+
+class ReducedProblem:
+    """Data of ``min_z 1/2 z^T H z - g^T z + f0 + alpha ||C z + c||_*``.
+
+    ``C = A E`` with ``A`` the compressed operator (as a ``(q * r, p)``
+    matrix) and ``E`` the embedding ``z -> vec(W) - vec(W0)``: the identity
+    (penalised form) or ``I (x) N`` (exact fit). ``C`` is never formed.
+    """
+
+    def __init__(self, A2, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, gram):
+        self.A2 = A2                # (q * r, p)
+        self.q, self.r = q, r
+        self.c = c                  # (q, r)
+        self.H = H                  # (nz, nz) or None
+        self.g = g                  # (nz,)
+        self.f0 = f0
+        self.alpha = alpha
+        self.w0 = w0                # (p,) or None
+        self.N = N                  # (K, nzk) or None (identity)
+        self.n_outputs = n_outputs
+        self.K = K
+        self.exact_fit = exact_fit
+        self._gram = gram           # A2^T A2, (p, p)
+
+    @property
+    def n_z(self):
+        if self.N is None:
+            return self.A2.shape[1]
+        return self.n_outputs * self.N.shape[1]
+
+    def embed(self, z):
+        """``E z``: from coordinates to a change of ``vec(W)``."""
+        if self.N is None:
+            return z
+        return (z.reshape(self.n_outputs, -1) @ self.N.T).ravel()
+
+    def embed_t(self, w):
+        """``E^T w``."""
+        if self.N is None:
+            return w
+        return (w.reshape(self.n_outputs, self.K) @ self.N).ravel()
+
+    def C_mul(self, z):
+        """``C z``, shape (q, r)."""
+        return (self.A2 @ self.embed(z)).reshape(self.q, self.r)
+
+    def Ct_mul(self, V):
+        """``C^T vec(V)``."""
+        return self.embed_t(self.A2.T @ V.ravel())
+
+    def CtC(self):
+        G = self._gram
+        if self.N is None:
+            return G.copy()
+        n_out, K, N = self.n_outputs, self.K, self.N
+        nzk = N.shape[1]
+        G4 = G.reshape(n_out, K, n_out, K)
+        return np.einsum("kz,akbl,lw->azbw", N, G4, N, optimize=True).reshape(n_out * nzk, n_out * nzk)
+
+    def C_matrix(self):
+        """``C`` as a dense ``(q * r, nz)`` matrix (for the cvxpy backend)."""
+        if self.N is None:
+            return self.A2
+        n_out, K = self.n_outputs, self.K
+        q_r = self.A2.shape[0]
+        return np.einsum("iak,kz->iaz", self.A2.reshape(q_r, n_out, K), self.N).reshape(q_r, -1)
+
+    def coef(self, z):
+        """``W`` of shape (n_outputs, K) from ``z``."""
+        w = self.embed(np.asarray(z, dtype=float))
+        if self.w0 is not None:
+            w = w + self.w0
+        return np.asarray(w, dtype=float).reshape(self.n_outputs, self.K).copy()
+
+    def to_z(self, W):
+        """Coordinates of (the projection of) ``W`` on the feasible set."""
+        w = np.asarray(W, dtype=float).reshape(-1)
+        if self.w0 is not None:
+            w = w - self.w0
+        return self.embed_t(w).copy()
+
+    def image(self, z):
+        """``C z + c``, shape (q, r)."""
+        return self.C_mul(z) + self.c
+
+    def objective(self, z):
+        M = self.image(z)
+        nuc = float(np.sum(scipy.linalg.svdvals(M, check_finite=False))) if M.size else 0.0
+        if self.H is None:
+            return self.alpha * nuc + self.f0
+        return float(0.5 * z @ self.H @ z - self.g @ z + self.f0 + self.alpha * nuc)
+
+
+def check_problem(theta, Y, operator, alpha):
+    """Validate the arrays of a promote problem; return float arrays and alpha."""
+    if not isinstance(operator, CompressedLieOperator):
+        raise TypeError(
+            f"operator must be a CompressedLieOperator; got {type(operator).__name__}."
+        )
+    theta = np.asarray(theta, dtype=float)
+    if theta.ndim != 2:
+        raise ValueError(f"theta must be 2-D (n_samples, n_library_features); got shape {theta.shape}.")
+    Y = np.asarray(Y, dtype=float)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.ndim != 2 or Y.shape[0] != theta.shape[0]:
+        raise ValueError(
+            f"Y must have shape (n_samples, n_outputs) with n_samples = {theta.shape[0]}; got {Y.shape}."
+        )
+    if theta.shape[1] != operator.n_library_features or Y.shape[1] != operator.n_outputs:
+        raise ValueError(
+            "Dimension mismatch: the operator is built for "
+            f"{operator.n_outputs} output(s) and {operator.n_library_features} library features, "
+            f"but theta has {theta.shape[1]} features and Y {Y.shape[1]} output(s)."
+        )
+    if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(Y))):
+        raise ValueError("theta and Y must be finite.")
+    if (not isinstance(alpha, numbers.Real) or isinstance(alpha, bool)
+            or not np.isfinite(alpha) or alpha < 0):
+        raise ValueError(f"alpha must be a non-negative finite float; got {alpha!r}.")
+    return theta, Y, float(alpha)
+
+
+def reduce_problem(theta, Y, operator, alpha, exact_fit):
+    """Build the :class:`ReducedProblem` of the penalised or exact-fit form."""
+    n, K = theta.shape
+    n_out = Y.shape[1]
+    A = operator.tensor                                     # (q, r, n_out * K)
+    q, r, p = A.shape
+    A2 = A.reshape(q * r, p)
+    gram = operator._gram()
+    if not exact_fit:
+        T = theta / np.sqrt(n)
+        G = T.T @ T
+        H = np.kron(np.eye(n_out), G) if n_out > 1 else G
+        g = (theta.T @ Y / n).T.ravel()
+        f0 = 0.5 * float(np.sum(Y * Y)) / n
+        return ReducedProblem(A2, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
+                              n_out, K, False, gram)
+    if n == 0:
+        U, s, Vt = np.zeros((0, 0)), np.zeros(0), np.eye(K)
+    else:
+        U, s, Vt = scipy.linalg.svd(theta, full_matrices=True, check_finite=False)
+    rank = int(np.sum(s > max(n, K) * np.finfo(float).eps * (s[0] if s.size else 0.0)))
+    W0T = Vt[:rank].T @ ((U[:, :rank].T @ Y) / s[:rank, None])   # (K, n_out)
+    w0 = W0T.T.ravel()
+    N = Vt[rank:].T                                              # (K, nzk)
+    c = (A2 @ w0).reshape(q, r)
+    return ReducedProblem(A2, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True, gram)

@@ -1,0 +1,102 @@
+"""SymmetryPromotingSINDy: keeps the symmetries of the data among candidate generators."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.preprocessing import PolynomialFeatures
+
+from sksym.datasets._dynamics import make_hopf, make_lorenz
+from sksym.dynamics import SymmetricSINDy, SymmetryPromotingSINDy
+from sksym.groups import GL, SO
+
+J = np.array([[0.0, -1.0], [1.0, 0.0]]) / np.sqrt(2)
+
+
+def overlap_with_rotation(gen):
+    return abs(np.sum(gen * J)) / np.linalg.norm(gen)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.05])
+def test_hopf_keeps_the_rotation_generator(noise):
+    X, t, X_dot, W = make_hopf(n_samples=200, noise=noise, random_state=0,
+                               return_derivatives=True, return_coef=True)
+    model = SymmetryPromotingSINDy(candidates=GL(2), library=PolynomialFeatures(3),
+                                   differentiation="smoothed_finite_difference")
+    if noise == 0:
+        model.fit(X, X_dot)
+    else:
+        model.fit(X, t=t)
+    assert model.generators_.shape == (1, 2, 2)
+    assert overlap_with_rotation(model.generators_[0]) > 0.999
+    s = model.symmetry_singular_values_
+    assert s[0] < 0.1 * s[1]
+    # roughly the right model (the penalty shrinks it a little)
+    if noise == 0:
+        np.testing.assert_array_equal(model.coef_ != 0, W != 0)
+    assert np.linalg.norm(model.coef_ - W) / np.linalg.norm(W) < 0.25
+
+
+def test_penalty_lowers_symmetry_breaking():
+    X, t = make_hopf(n_samples=200, noise=0.1, random_state=1)
+    kw = dict(candidates=GL(2), library=PolynomialFeatures(3),
+              differentiation="smoothed_finite_difference")
+    m0 = SymmetryPromotingSINDy(alpha=0.0, **kw).fit(X, t=t)
+    m1 = SymmetryPromotingSINDy(alpha=3e-3, **kw).fit(X, t=t)
+    s0, s1 = m0.symmetry_singular_values_, m1.symmetry_singular_values_
+    assert s1[0] < 0.6 * s0[0]
+    assert s1[0] / s1[1] < 0.85 * s0[0] / s0[1]      # not just an overall shrinkage
+    assert len(m0.generators_) == 0 and len(m1.generators_) == 1
+    assert overlap_with_rotation(m1.generators_[0]) > 0.99
+
+
+def test_zero_alpha_is_thresholded_least_squares():
+    X, t = make_lorenz(n_samples=300, noise=0.01, random_state=0)
+    ours = SymmetryPromotingSINDy(alpha=0.0).fit(X, t=t)
+    ref = SymmetricSINDy(alpha=0.0, unbias=False).fit(X, t=t)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_admm_and_cvxpy_agree():
+    X, t = make_hopf(n_samples=100, noise=0.05, random_state=2)
+    kw = dict(library=PolynomialFeatures(3), alpha=3e-3, threshold=0.05)
+    a = SymmetryPromotingSINDy(solver="admm", tol=1e-9, **kw).fit(X, t=t)
+    b = SymmetryPromotingSINDy(solver="cvxpy", **kw).fit(X, t=t)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-3, atol=1e-3)
+    assert a.generators_.shape == b.generators_.shape
+
+
+def test_grid_search_pickle_and_warnings():
+    X, t, X_dot = make_hopf(n_samples=120, return_derivatives=True)
+    search = GridSearchCV(SymmetryPromotingSINDy(library=PolynomialFeatures(3)),
+                          {"alpha": [1e-4, 1.0]}, cv=KFold(3)).fit(X, X_dot)
+    assert search.best_params_["alpha"] == 1e-4
+    model = pickle.loads(pickle.dumps(search.best_estimator_))
+    np.testing.assert_array_equal(model.predict(X), search.best_estimator_.predict(X))
+    with pytest.warns(ConvergenceWarning):
+        SymmetryPromotingSINDy(library=PolynomialFeatures(3), solver_max_iter=1).fit(X, X_dot)
+
+
+def test_clear_errors():
+    X, t = make_hopf(n_samples=50)
+    with pytest.raises(TypeError, match="candidates must be"):
+        SymmetryPromotingSINDy(candidates="GL(2)").fit(X, t=t)
+    with pytest.raises(ValueError, match="Dimension mismatch.*size 3.*2 features"):
+        SymmetryPromotingSINDy(candidates=SO(3)).fit(X, t=t)
+    with pytest.raises(ValueError, match="solver must be"):
+        SymmetryPromotingSINDy(solver="sgd").fit(X, t=t)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        SymmetryPromotingSINDy().fit(X, t=t[::-1])
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        SymmetryPromotingSINDy().fit(X)
+
+
+def test_candidates_as_generator_array():
+    X, t, X_dot = make_hopf(n_samples=200, return_derivatives=True)
+    gens = np.asarray(GL(2).lie_algebra)
+    a = SymmetryPromotingSINDy(candidates=gens, library=PolynomialFeatures(3)).fit(X, X_dot)
+    b = SymmetryPromotingSINDy(candidates=GL(2), library=PolynomialFeatures(3)).fit(X, X_dot)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
+    assert a.generators_.shape == (1, 2, 2)

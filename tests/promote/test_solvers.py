@@ -1,0 +1,143 @@
+import warnings
+
+import numpy as np
+import pytest
+import scipy.linalg
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import PolynomialFeatures
+
+from sksym.groups import SE, SO, T
+from sksym.lie import LieDerivative
+from sksym.reps import Scalar, V
+from sksym.solvers import (CompressedLieOperator, PromoteSolution, admm_promote, cvxpy_promote,
+                           promote_objective, prox_nuclear_norm)
+from sksym.solvers._nuclear import _svt
+
+
+def _operator(G, m, degree, out=Scalar, seed=1):
+    lib = PolynomialFeatures(degree).fit(np.zeros((1, m)))
+    return lib, CompressedLieOperator(LieDerivative(lib, V(G), out(G), random_state=seed))
+
+
+@pytest.mark.parametrize("G, out", [(SE(3), Scalar), (T(4), Scalar), (SO(3), V)], ids=str)
+def test_compression_keeps_the_nuclear_norm(G, out, rng):
+    lib = PolynomialFeatures(3).fit(np.zeros((1, G.d)))
+    op = LieDerivative(lib, V(G), out(G))
+    A = CompressedLieOperator(op)
+    assert A.rank < op.points.shape[0] * op.n_outputs
+    for _ in range(3):
+        W = rng.normal(size=(op.n_outputs, op.n_library_features))
+        s_full = scipy.linalg.svdvals(op.matrix(W))
+        s_comp = scipy.linalg.svdvals(A.matrix(W))
+        np.testing.assert_allclose(np.sort(s_comp), np.sort(s_full)[-s_comp.size:], rtol=1e-9, atol=1e-12)
+        assert A.nuclear_norm(W) == pytest.approx(s_full.sum(), rel=1e-10)
+
+
+def test_prox_is_singular_value_soft_thresholding(rng):
+    X = rng.normal(size=(7, 5))
+    Z, s = prox_nuclear_norm(X, 0.8)
+    s0 = scipy.linalg.svdvals(X)
+    np.testing.assert_allclose(s, np.maximum(s0 - 0.8, 0))
+    np.testing.assert_allclose(scipy.linalg.svdvals(Z)[: np.count_nonzero(s)], s[s > 0])
+    # optimality: X - Z is in 0.8 * subdifferential => spectral norm <= 0.8
+    assert np.linalg.norm(X - Z, 2) <= 0.8 + 1e-10
+    with pytest.raises(ValueError, match="threshold"):
+        prox_nuclear_norm(X, -1.0)
+
+
+@pytest.mark.parametrize("shape", [(80, 70), (70, 90)])
+def test_fast_svt_matches_prox(shape, rng):
+    X = rng.normal(size=shape)
+    for t in [0.0, 1e-3, 1.0, 5.0, 100.0]:
+        np.testing.assert_allclose(_svt(X, t), prox_nuclear_norm(X, t)[0], atol=1e-9)
+
+
+def _agree(a, b, rel=1e-6):
+    assert abs(a - b) <= rel * abs(b), (a, b, (a - b) / b)
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 1e-2, 1e-1])
+def test_admm_and_cvxpy_agree_penalised(alpha, rng):
+    lib, op = _operator(SE(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(9, 3))
+    y = (X[:, 0] + X[:, 1]) ** 2 + 0.1 * rng.normal(size=9)
+    theta = lib.transform(X)
+    a = admm_promote(theta, y, op, alpha, tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        b = cvxpy_promote(theta, y, op, alpha)
+    assert a.converged
+    _agree(a.objective, b.objective)
+    assert a.objective == pytest.approx(promote_objective(theta, y[:, None], op, a.coef, alpha), rel=1e-12)
+
+
+@pytest.mark.parametrize("G, out, m", [(T(4), Scalar, 4), (SE(3), Scalar, 3), (SO(2), V, 2)], ids=str)
+def test_admm_and_cvxpy_agree_exact_fit(G, out, m, rng):
+    lib, op = _operator(G, m, 2, out)
+    n_out = out(G).size
+    X = rng.uniform(-1, 1, size=(6, m))
+    Y = rng.normal(size=(6, n_out))
+    theta = lib.transform(X)
+    a = admm_promote(theta, Y, op, exact_fit=True, tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        b = cvxpy_promote(theta, Y, op, exact_fit=True)
+    assert a.converged
+    _agree(a.objective, b.objective)
+    np.testing.assert_allclose(theta @ a.coef.T, Y, atol=1e-9)
+
+
+def test_exact_fit_with_full_rank_data_is_least_squares(rng):
+    lib, op = _operator(T(2), 2, 2)
+    X = rng.uniform(-1, 1, size=(30, 2))
+    y = rng.normal(size=30)
+    theta = lib.transform(X)
+    sol = admm_promote(theta, y, op, exact_fit=True)
+    np.testing.assert_allclose(sol.coef[0], np.linalg.lstsq(theta, y, rcond=None)[0], atol=1e-10)
+    assert sol.n_iter == 0
+
+
+def test_warm_start_from_previous_solution(rng):
+    lib, op = _operator(SE(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(9, 3))
+    y = (X[:, 0] + X[:, 1]) ** 2 + 0.1 * rng.normal(size=9)
+    theta = lib.transform(X)
+    first = admm_promote(theta, y, op, 0.05, tol=1e-9)
+    cold = admm_promote(theta, y, op, 0.0505, tol=1e-9)
+    warm = admm_promote(theta, y, op, 0.0505, tol=1e-9, warm_start=first)
+    assert warm.n_iter < cold.n_iter
+    _agree(warm.objective, cold.objective, 1e-7)
+    again = admm_promote(theta, y, op, 0.0505, tol=1e-9, warm_start=cold.coef)
+    _agree(again.objective, cold.objective, 1e-7)
+
+
+def test_convergence_warning_and_errors(rng):
+    lib, op = _operator(SE(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(9, 3))
+    y = rng.normal(size=9)
+    theta = lib.transform(X)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        sol = admm_promote(theta, y, op, 0.1, max_iter=2)
+    assert not sol.converged and isinstance(sol, PromoteSolution)
+    for bad in (-1.0, np.nan, np.inf, "a"):
+        with pytest.raises(ValueError, match="alpha"):
+            admm_promote(theta, y, op, bad)
+    with pytest.raises(ValueError, match="tol"):
+        admm_promote(theta, y, op, 0.1, tol=0)
+    with pytest.raises(ValueError, match="max_iter"):
+        admm_promote(theta, y, op, 0.1, max_iter=0)
+    with pytest.raises(ValueError, match="Dimension mismatch"):
+        admm_promote(theta[:, :5], y, op, 0.1)
+    with pytest.raises(ValueError, match="n_samples"):
+        admm_promote(theta, y[:4], op, 0.1)
+    with pytest.raises(TypeError, match="CompressedLieOperator"):
+        admm_promote(theta, y, np.eye(3), 0.1)
+
+
+def test_alpha_zero_is_minimum_norm_least_squares(rng):
+    lib, op = _operator(SE(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(20, 3))
+    y = rng.normal(size=20)
+    theta = lib.transform(X)
+    sol = admm_promote(theta, y, op, 0.0)
+    np.testing.assert_allclose(sol.coef[0], np.linalg.lstsq(theta, y, rcond=None)[0], atol=1e-8)

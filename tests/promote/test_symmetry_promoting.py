@@ -1,0 +1,218 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.preprocessing import PolynomialFeatures
+
+from sksym.groups import SE, SO, T
+from sksym.linear_model._symmetry_promoting import SymmetryPromotingRegressor
+from sksym.reps import V
+
+
+def ortho_problem(m, d, r, n, seed):
+    """The 'ortho' target of Otto et al. (2023): phi(U^T x), phi a random degree-d
+    polynomial in r variables (coefficients U[0, 1]), U orthonormal; returns the
+    library, training data and exact coefficients."""
+    rng = np.random.RandomState(seed)
+    U = np.linalg.svd(rng.normal(size=(m, r)))[0][:, :r]
+    lib_r = PolynomialFeatures(d).fit(np.zeros((1, r)))
+    phi = rng.rand(lib_r.n_output_features_)
+    lib = PolynomialFeatures(d).fit(np.zeros((1, m)))
+
+    def f(X):
+        return lib_r.transform(X @ U) @ phi
+
+    Xc = rng.uniform(-1, 1, size=(3 * lib.n_output_features_, m))
+    w_true = np.linalg.lstsq(lib.transform(Xc), f(Xc), rcond=None)[0]
+    X = rng.uniform(-1, 1, size=(n, m))
+    return lib, X, f(X), w_true
+
+
+def _rel_err(w, w_true):
+    return np.max(np.abs(w - w_true)) / np.max(np.abs(w_true))
+
+
+def test_exact_fit_interpolates(rng):
+    X = rng.uniform(-1, 1, size=(12, 4))
+    y = rng.normal(size=12)                      # no structure: 12 samples, 15 functions
+    model = SymmetryPromotingRegressor(candidates=SE(4), exact_fit=True).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), y, atol=1e-9)
+
+
+@pytest.mark.parametrize("G", [T, SE], ids=["T", "SE"])
+@pytest.mark.parametrize("seed", range(3))
+def test_ortho_target_recovered_from_fewer_samples_than_library(G, seed):
+    # ortho target, r=1, m=5, d=2: 20 samples for 21 library functions
+    lib, X, y, w_true = ortho_problem(5, 2, 1, 20, seed)
+    model = SymmetryPromotingRegressor(candidates=G(5), library=PolynomialFeatures(2),
+                                       exact_fit=True).fit(X, y)
+    assert lib.n_output_features_ == 21
+    assert _rel_err(model.coef_, w_true) < 5e-3
+    # plain minimum-norm interpolation does not recover it
+    w_ls = np.linalg.lstsq(lib.transform(X), y, rcond=None)[0]
+    assert _rel_err(w_ls, w_true) > 5e-2
+    # the symmetries of the target are found: m - 1 translations for T(m)
+    # (and with SE(m) also the rotations about the axis u)
+    n_sym = 4 if G is T else 4 + 6
+    assert model.generators_.shape[0] == n_sym
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("G", [T, SE], ids=["T", "SE"])
+def test_ortho_target_recovered_every_seed(G):
+    for seed in range(10):
+        lib, X, y, w_true = ortho_problem(5, 2, 1, 20, seed)
+        model = SymmetryPromotingRegressor(candidates=G(5), exact_fit=True).fit(X, y)
+        assert _rel_err(model.coef_, w_true) < 5e-3, seed
+
+
+def test_admm_and_cvxpy_agree_on_the_estimator(rng):
+    X = rng.uniform(-1, 1, size=(10, 3))
+    y = (X[:, 0] - X[:, 2]) ** 2 + 0.05 * rng.normal(size=10)
+    for exact_fit in (False, True):
+        a = SymmetryPromotingRegressor(candidates=SE(3), alpha=0.03, exact_fit=exact_fit,
+                                       tol=1e-10).fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            b = SymmetryPromotingRegressor(candidates=SE(3), alpha=0.03, exact_fit=exact_fit,
+                                           solver="cvxpy").fit(X, y)
+        assert abs(a.objective_ - b.objective_) <= 1e-6 * abs(b.objective_)
+
+
+def test_larger_alpha_never_increases_the_nuclear_norm(rng):
+    X = rng.uniform(-1, 1, size=(15, 3))
+    y = X[:, 0] ** 2 + X[:, 1] * X[:, 2] + 0.1 * rng.normal(size=15)
+    model = SymmetryPromotingRegressor(candidates=SE(3), tol=1e-9, warm_start=True)
+    norms = []
+    for alpha in np.logspace(-4, 1, 12):
+        model.set_params(alpha=alpha).fit(X, y)
+        norms.append(np.sum(model.symmetry_singular_values_))
+    norms = np.array(norms)
+    assert np.all(np.diff(norms) <= 1e-6 * norms[0])
+    assert norms[-1] < 1e-6 * norms[0]            # large alpha: fully symmetric (constant) model
+
+
+def test_warm_start_reuses_the_previous_solution(rng):
+    X = rng.uniform(-1, 1, size=(15, 3))
+    y = X[:, 0] ** 2 + X[:, 1] + 0.1 * rng.normal(size=15)
+    warm = SymmetryPromotingRegressor(candidates=SE(3), alpha=0.05, tol=1e-9, warm_start=True).fit(X, y)
+    warm.set_params(alpha=0.0505).fit(X, y)
+    cold = SymmetryPromotingRegressor(candidates=SE(3), alpha=0.0505, tol=1e-9).fit(X, y)
+    assert warm.n_iter_ < cold.n_iter_
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-6)
+
+
+def test_penalised_fit_finds_the_symmetry_the_data_reveal(rng):
+    # y depends on x0 + x1 only: invariant under the translation along (1, -1, 0)/sqrt(2)
+    # and along e_2
+    X = rng.uniform(-1, 1, size=(40, 3))
+    s = X[:, 0] + X[:, 1]
+    y = s ** 2 - s + 0.01 * rng.normal(size=40)
+    model = SymmetryPromotingRegressor(candidates=T(3), alpha=0.01).fit(X, y)
+    assert model.generators_.shape == (2, 3, 4)
+    b = model.generators_[:, :, 3]                 # translation vectors of the generators
+    P = b.T @ b                                    # projector on their span
+    expected = np.array([[1, -1, 0], [0, 0, np.sqrt(2)]]) / np.sqrt(2)
+    np.testing.assert_allclose(P, expected.T @ expected, atol=1e-2)
+
+
+def test_vector_output_equivariant_target(rng):
+    X = rng.normal(size=(14, 2))
+    Y = X * (1 + np.sum(X**2, axis=1, keepdims=True))        # SO(2)-equivariant
+    model = SymmetryPromotingRegressor(candidates=SO(2), output_rep=V, library=PolynomialFeatures(3),
+                                       exact_fit=True).fit(X, Y)
+    assert model.coef_.shape == (2, 10)
+    assert model.generators_.shape[0] == 1
+    g = SO(2).sample(1, random_state=0)[0]
+    Xt = rng.normal(size=(5, 2))
+    np.testing.assert_allclose(model.predict(Xt @ g.T), model.predict(Xt) @ g.T, atol=1e-6)
+
+
+def test_grid_search_over_alpha(rng):
+    X = rng.uniform(-1, 1, size=(40, 3))
+    y = (X[:, 0] + X[:, 1]) ** 2 + 0.05 * rng.normal(size=40)
+    search = GridSearchCV(SymmetryPromotingRegressor(candidates=SE(3)),
+                          {"alpha": [1e-4, 1e-2, 1.0]}, cv=3).fit(X, y)
+    assert search.best_params_["alpha"] < 1.0
+    assert search.best_score_ > 0.9
+
+
+def test_pickle_and_clone(rng):
+    X = rng.uniform(-1, 1, size=(10, 2))
+    y = X[:, 0] ** 2
+    model = SymmetryPromotingRegressor(candidates=SE(2), alpha=0.01).fit(X, y)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    assert clone(model).get_params()["alpha"] == 0.01
+
+
+def test_candidates_as_an_array_of_generators(rng):
+    X = rng.uniform(-1, 1, size=(9, 3))
+    y = (X[:, 0] - X[:, 1]) ** 2 + X[:, 0] - X[:, 1]
+    model = SymmetryPromotingRegressor(candidates=np.asarray(T(3).lie_algebra), exact_fit=True).fit(X, y)
+    reference = SymmetryPromotingRegressor(candidates=T(3), exact_fit=True).fit(X, y)
+    np.testing.assert_allclose(model.coef_, reference.coef_)
+    assert model.generators_.shape == (2, 3, 4)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, np.nan, np.inf, "1"])
+def test_bad_alpha(alpha, rng):
+    X, y = rng.normal(size=(10, 2)), rng.normal(size=10)
+    with pytest.raises(ValueError, match="alpha"):
+        SymmetryPromotingRegressor(alpha=alpha).fit(X, y)
+
+
+def test_errors(rng):
+    X, y = rng.normal(size=(10, 2)), rng.normal(size=10)
+    with pytest.raises(ValueError, match="candidates .* act on R\\^3, but X has 2 features"):
+        SymmetryPromotingRegressor(candidates=SE(3)).fit(X, y)
+    with pytest.raises(ValueError, match="candidates .* R\\^4"):
+        SymmetryPromotingRegressor(candidates=np.zeros((2, 4, 4))).fit(X, y)
+    with pytest.raises(TypeError, match="candidates"):
+        SymmetryPromotingRegressor(candidates="SE").fit(X, y)
+    with pytest.raises(ValueError, match="solver"):
+        SymmetryPromotingRegressor(solver="newton").fit(X, y)
+    with pytest.raises(ValueError, match="tol"):
+        SymmetryPromotingRegressor(tol=-1).fit(X, y)
+    with pytest.raises(ValueError, match="max_iter"):
+        SymmetryPromotingRegressor(max_iter=0).fit(X, y)
+    with pytest.raises(ValueError, match="symmetry_tol"):
+        SymmetryPromotingRegressor(symmetry_tol=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="output_rep"):
+        SymmetryPromotingRegressor(candidates=SO(2), output_rep=V).fit(X, y)
+
+
+def test_convergence_warning(rng):
+    X = rng.uniform(-1, 1, size=(10, 3))
+    y = rng.normal(size=10)
+    with pytest.warns(ConvergenceWarning):
+        SymmetryPromotingRegressor(candidates=SE(3), alpha=0.01, max_iter=3).fit(X, y)
+
+
+def test_affine_output_points_are_rejected(rng):
+    X = rng.normal(size=(10, 2))
+    with pytest.raises(ValueError, match="V.linear"):
+        SymmetryPromotingRegressor(candidates=SE(2), output_rep=V).fit(X, X)
+    model = SymmetryPromotingRegressor(candidates=SE(2), output_rep=V.linear, alpha=0.01).fit(X, X)
+    assert model.coef_.shape == (2, 6)
+
+
+def test_tour_section_draws(rng):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sksym.linear_model._promote_tour import tour_section
+
+    lines = []
+    title, draw = tour_section(lines.append)
+    assert "SE(6)" in title and len(lines) > 5
+    fig, ax = plt.subplots()
+    draw(ax)
+    assert len(ax.lines) == 3
+    plt.close(fig)
