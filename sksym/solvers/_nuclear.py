@@ -11,7 +11,10 @@ __all__ = ["CompressedLieOperator", "prox_nuclear_norm", "promote_objective"]
 
 
 class CompressedLieOperator:
-    """The linear map ``W -> [L_xi_1 W | ... | L_xi_q W]`` with its rows compressed.
+    """The linear map from ``W`` to its stacked Lie derivatives, rows compressed.
+
+    ``W -> [L_xi_1 W | ... | L_xi_q W]``, with the rows reduced to an orthonormal
+    basis of their span.
 
     The columns ``L_xi_j W`` of the matrix built by
     :meth:`~sksym.lie.LieDerivative.matrix` all lie in the span of the columns of
