@@ -2,9 +2,9 @@
 
 import numpy as np
 import scipy.linalg
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from ._base import DictionaryRegressor
 from .._validation import check_alpha, check_library, check_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import ScalarRep
@@ -12,7 +12,7 @@ from ..reps._basis import _expand
 
 __all__ = ["SymmetricRidge"]
 
-class SymmetricRidge(RegressorMixin, BaseEstimator):
+class SymmetricRidge(DictionaryRegressor):
     """Ridge regression on a dictionary, restricted exactly to equivariant models.
 
     Fits ``y ~ W Theta(x) + b`` minimising
@@ -97,11 +97,6 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
         self.fit_intercept = fit_intercept
         self.tol = tol
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
     def fit(self, X, y, sample_weight=None):
         """Fit the equivariant ridge model.
 
@@ -182,22 +177,6 @@ class SymmetricRidge(RegressorMixin, BaseEstimator):
             W = np.tensordot(c, basis, axes=1)
         b = U @ (U.T @ (y_mean - W @ theta_mean)) if self.fit_intercept else np.zeros(n_out)
         return W, b
-
-    def predict(self, X):
-        """Predict with the equivariant model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        theta = np.asarray(self.library_.transform(X), dtype=float)
-        return theta @ np.asarray(self.coef_).T + self.intercept_
 
 
 def _ridge_solve(H, g, alpha):

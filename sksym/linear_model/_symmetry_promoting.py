@@ -4,11 +4,11 @@ from functools import lru_cache
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from ._base import DictionaryRegressor
 from .._validation import check_alpha, check_library, resolve_reps
 from ..groups import SE, Group
 from ..libraries import library_degree
@@ -77,7 +77,7 @@ def _check_candidates(candidates, n_features):
     return candidates
 
 
-class SymmetryPromotingRegressor(RegressorMixin, BaseEstimator):
+class SymmetryPromotingRegressor(DictionaryRegressor):
     """Regression on a dictionary that prefers models with many symmetries.
 
     Fits ``F(x) = W Theta(x)`` by
@@ -216,11 +216,6 @@ class SymmetryPromotingRegressor(RegressorMixin, BaseEstimator):
         self.symmetry_tol = symmetry_tol
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
     def _check_params(self):
         alpha = check_alpha(self.alpha)
         if (not isinstance(self.tol, numbers.Real) or isinstance(self.tol, bool)
@@ -294,19 +289,3 @@ class SymmetryPromotingRegressor(RegressorMixin, BaseEstimator):
         else:
             self.coef_, self.intercept_ = W.copy(), np.zeros(W.shape[0])
         return self
-
-    def predict(self, X):
-        """Predict with the fitted model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False)
-        theta = np.asarray(self.library_.transform(X), dtype=float)
-        return theta @ np.asarray(self.coef_).T + self.intercept_

@@ -484,19 +484,15 @@ class TensorRep(Rep):
         return np.zeros((g.shape[0], self.size))
 
 
-class DualRep(Rep):
-    """Dual representation ``g -> rho(g^-1)^T`` (``drho -> -drho^T``)."""
+class _WrapperRep(Rep):
+    """A representation derived from one other representation ``a``."""
 
     def __init__(self, a):
         object.__setattr__(self, "a", a)
         object.__setattr__(self, "group", a.group)
 
-    @property
-    def T(self):
-        return self.a
-
     def _bind(self, group):
-        return DualRep(self.a._bind(group))
+        return type(self)(self.a._bind(group))
 
     def _key(self):
         return (self.a,)
@@ -508,12 +504,23 @@ class DualRep(Rep):
     def _rebuild(cls, a):
         return cls(a)
 
-    def __repr__(self):
-        return f"{self.a!r}.T"
-
     @property
     def size(self):
         return self.a.size
+
+    def _tau(self, g, infinitesimal):
+        return np.zeros((g.shape[0], self.size))   # derived reps are vectors, never points
+
+
+class DualRep(_WrapperRep):
+    """Dual representation ``g -> rho(g^-1)^T`` (``drho -> -drho^T``)."""
+
+    @property
+    def T(self):
+        return self.a
+
+    def __repr__(self):
+        return f"{self.a!r}.T"
 
     def _rho(self, g):
         return np.linalg.inv(self.a._rho(g)).transpose(0, 2, 1)
@@ -521,37 +528,13 @@ class DualRep(Rep):
     def _drho(self, A):
         return -self.a._drho(A).transpose(0, 2, 1)
 
-    def _tau(self, g, infinitesimal):
-        return np.zeros((g.shape[0], self.size))
 
-
-class LinearPartRep(Rep):
+class LinearPartRep(_WrapperRep):
     """The linear part of a representation: ``rho`` and ``drho`` unchanged,
     no translations (``rep.linear``)."""
 
-    def __init__(self, a):
-        object.__setattr__(self, "a", a)
-        object.__setattr__(self, "group", a.group)
-
-    def _bind(self, group):
-        return LinearPartRep(self.a._bind(group))
-
-    def _key(self):
-        return (self.a,)
-
-    def _state(self):
-        return (self.a,)
-
-    @classmethod
-    def _rebuild(cls, a):
-        return cls(a)
-
     def __repr__(self):
         return f"{self.a!r}.linear"
-
-    @property
-    def size(self):
-        return self.a.size
 
     @property
     def linear(self):
@@ -562,9 +545,6 @@ class LinearPartRep(Rep):
 
     def _drho(self, A):
         return self.a._drho(A)
-
-    def _tau(self, g, infinitesimal):
-        return np.zeros((g.shape[0], self.size))
 
 
 V = BaseRep()
