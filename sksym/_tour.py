@@ -138,10 +138,14 @@ def _save_plot(figures, output_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(figures), figsize=(5.5 * len(figures), 4.2), squeeze=False)
-    for ax, (title, draw) in zip(axes[0], figures):
+    ncols = min(3, len(figures))
+    nrows = -(-len(figures) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.5 * ncols, 4.2 * nrows), squeeze=False)
+    for ax, (title, draw) in zip(axes.ravel(), figures):
         draw(ax)
         ax.set_title(title)
+    for ax in axes.ravel()[len(figures):]:
+        ax.set_visible(False)
     fig.tight_layout()
     os.makedirs(output_dir, exist_ok=True)
     path = os.path.join(output_dir, "sksym_tour.png")

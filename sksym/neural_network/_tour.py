@@ -59,6 +59,6 @@ def tour_section(log, random_state=0):
         ax.set_xticks(xs, [r[0] for r in rows])
         ax.set_ylabel("accuracy")
         ax.set_ylim(0, 1)
-        ax.legend()
+        ax.legend(loc="lower center")
 
     return "Digits and their negatives", draw
