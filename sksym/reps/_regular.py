@@ -5,13 +5,10 @@ from functools import lru_cache
 import numpy as np
 
 from ..groups import Group
+from ..groups._group import _key   # the same element identity the group's enumeration uses
 from ._rep import _LeafRep
 
 __all__ = ["RegularRep"]
-
-
-def _key(m):
-    return (np.round(m, 8) + 0.0).tobytes()
 
 
 @lru_cache(maxsize=32)
