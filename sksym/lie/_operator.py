@@ -16,6 +16,8 @@ from math import comb
 import numbers
 
 import numpy as np
+import scipy.sparse
+from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 
 from .._linalg import null_space
@@ -222,6 +224,97 @@ class LieDerivative:
     def directional_derivatives(self, j):
         """``DTheta(x) xi_j(x)`` at the points, shape (n_points, K)."""
         return np.einsum("pkd,pd->pk", self.jacobian, self.vector_fields[j])
+
+    def coefficient_maps(self):
+        """The operator on monomial coefficients, exactly (polynomial libraries).
+
+        For :class:`~sklearn.preprocessing.PolynomialFeatures` and the affine
+        vector fields of a group action, ``L_xi_j W`` is a polynomial of degree
+        at most the library's degree ``D``; its coefficients in the monomials
+        ``powers`` (all monomials of degree ``<= D``) are ``S_j vec(W)`` for a
+        sparse matrix ``S_j``. The point-evaluated blocks of
+        :meth:`constraint_blocks` are ``(Phi (x) I) S_j`` with ``Phi`` the
+        monomials at :attr:`points` (weighted), which is how
+        :class:`~sksym.solvers.CompressedLieOperator` compresses the operator
+        without forming it.
+
+        Returns
+        -------
+        maps : tuple ``(powers, S)`` or None
+            ``powers`` of shape (P, n_features) are the exponents of the
+            monomial basis; ``S`` is a sparse CSR matrix of shape
+            (q * P * n_outputs, n_outputs * K): rows ``(j, t, a)`` (generator,
+            monomial, output) in row-major order, columns ``vec(W)``
+            (row-major). ``None`` when the library is not
+            ``PolynomialFeatures`` (no exact coefficient map is known).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.preprocessing import PolynomialFeatures
+        >>> from sksym.groups import SO
+        >>> from sksym.reps import V, Scalar
+        >>> from sksym.lie import LieDerivative
+        >>> lib = PolynomialFeatures(2).fit(np.zeros((1, 2)))
+        >>> powers, S = LieDerivative(lib, V(SO(2)), Scalar(SO(2))).coefficient_maps()
+        >>> w = np.array([0, 1.0, 0, 0, 0, 0])         # F = x0: its derivative is c * x1
+        >>> [(powers[t].tolist(), round(float(c), 4)) for t, c in enumerate(S @ w) if c]
+        [([0, 1], 0.7071)]
+        """
+        lib = self.library
+        if not isinstance(lib, PolynomialFeatures) or self.input_rep.size != self.n_features:
+            return None
+        alpha = np.asarray(lib.powers_, dtype=np.int64)          # (K, m)
+        K, m = alpha.shape
+        n = self.n_outputs
+        q = self.n_generators
+        D = int(alpha.sum(axis=1).max(initial=0))
+        powers = PolynomialFeatures(D).fit(np.zeros((1, m))).powers_.astype(np.int64)
+        P = len(powers)
+        lookup = {row.tobytes(): t for t, row in enumerate(powers)}
+        # terms of x_l d_i x^alpha_k (l < m) and d_i x^alpha_k (l = m): (k, i, l, coef, target)
+        ks, iis = np.nonzero(alpha)
+        k_t, i_t, l_t, c_t, t_t = [], [], [], [], []
+        for k, i in zip(ks, iis):
+            base = alpha[k].copy()
+            base[i] -= 1
+            c = float(alpha[k, i])
+            k_t.append(k); i_t.append(i); l_t.append(m); c_t.append(c)
+            t_t.append(lookup[base.tobytes()])
+            for l in range(m):
+                base[l] += 1
+                k_t.append(k); i_t.append(i); l_t.append(l); c_t.append(c)
+                t_t.append(lookup[base.tobytes()])
+                base[l] -= 1
+        k_t, i_t, l_t = np.array(k_t, dtype=np.int64), np.array(i_t, dtype=np.int64), np.array(l_t, dtype=np.int64)
+        c_t, t_t = np.array(c_t), np.array(t_t, dtype=np.int64)
+        rep = self.input_rep
+        if q:
+            fields = np.concatenate([rep.drho(self.lie_algebra), rep.dtau(self.lie_algebra)[:, :, None]],
+                                    axis=2)                       # (q, m, m + 1): x -> A x + b
+        else:
+            fields = np.zeros((0, m, m + 1))
+        B = self.output_generators
+        own = np.array([lookup[row.tobytes()] for row in alpha], dtype=np.int64)
+        rows, cols, vals = [], [], []
+        for j in range(q):
+            v = c_t * fields[j, i_t, l_t]
+            nz = v != 0
+            for a in range(n):                      # W_a DTheta xi -> output a
+                rows.append((j * P + t_t[nz]) * n + a)
+                cols.append(a * K + k_t[nz])
+                vals.append(v[nz])
+            ab = np.argwhere(B[j] != 0)
+            for a, b in ab:                         # - B_ab W_b Theta -> output a
+                rows.append((j * P + own) * n + a)
+                cols.append(b * K + np.arange(K))
+                vals.append(np.full(K, -B[j, a, b]))
+        if rows:
+            rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        S = scipy.sparse.csr_matrix((vals, (rows, cols)), shape=(q * P * n, n * K))
+        S.sum_duplicates()
+        S.eliminate_zeros()
+        return powers, S
 
     # ------------------------------------------------------------------ W fixed
     def _check_W(self, W):

@@ -30,7 +30,6 @@ def _polynomial_operator(key, input_rep, output_rep, lie_key, seed):
     op = CompressedLieOperator(LieDerivative(lib, input_rep, output_rep, lie_algebra=lie,
                                              discrete_elements=_no_discrete(input_rep),
                                              random_state=seed))
-    op.tensor.setflags(write=False)
     return op
 
 

@@ -165,6 +165,19 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     return sol
 
 
+def _anderson_weights(dF, f):
+    """Least-squares weights ``argmin ||f - DF gamma||`` from the small normal
+    equations (the columns of ``DF`` are long; a QR of them would cost more than
+    the rest of the step)."""
+    D = np.array(dF)
+    G = D @ D.T
+    scale = np.trace(G)
+    if scale == 0.0:
+        return np.zeros(len(dF))
+    G[np.diag_indices_from(G)] += 1e-12 * scale
+    return scipy.linalg.lstsq(G, D @ f, cond=1e-10, check_finite=False)[0]
+
+
 def _closed_form(P):
     """Problems without a nuclear-norm term to balance."""
     if P.H is None:
@@ -236,6 +249,7 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     g = P.g
     Ctc = P.Ct_mul(P.c)
     qr = q * r
+    rank = [None]        # singular values kept by the last thresholding
 
     def step(x):
         """One ADMM iteration on the state x = [Z, U, C^T Z, C^T U] (flat)."""
@@ -247,7 +261,7 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
         z = scipy.linalg.cho_solve(F, rhs, check_finite=False)
         Xz = P.C_mul(z) + P.c
         Xh = relax * Xz + (1.0 - relax) * Z
-        Zn = _svt(Xh + U, alpha / rho)
+        Zn, rank[0] = _svt(Xh + U, alpha / rho, rank[0])
         CtZn = P.Ct_mul(Zn)
         Un = U + Xh - Zn
         # C^T U is tracked through the recursion, so each step passes over C twice
@@ -303,9 +317,8 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
         f_prev, Tx_prev = f, Tx
         accepted = False
         if dF:
-            DF = np.array(dF).T
-            gamma = scipy.linalg.lstsq(DF, f, cond=1e-10, check_finite=False)[0]
-            x_aa = Tx - np.array(dG).T @ gamma
+            gamma = _anderson_weights(dF, f)
+            x_aa = Tx - gamma @ np.array(dG)
             T_aa, z_aa, Xz_aa = step(x_aa)
             n_eval += 1
             if np.linalg.norm(T_aa[:2 * qr] - x_aa[:2 * qr]) < np.linalg.norm(f):

@@ -5,6 +5,7 @@ from itertools import islice
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from threadpoolctl import threadpool_limits
 
 __all__ = ["CompressedLieOperator", "prox_nuclear_norm", "promote_objective"]
@@ -24,6 +25,14 @@ class CompressedLieOperator:
     singular vectors) as ``M``, so nuclear norms are unchanged while the row
     count drops from ``n_points * n_outputs`` to the span's dimension.
 
+    For :class:`~sklearn.preprocessing.PolynomialFeatures` the operator is kept
+    factored, ``Q^T L_xi_j = R S_j``, with the exact sparse coefficient maps
+    ``S_j`` of :meth:`~sksym.lie.LieDerivative.coefficient_maps` (monomials
+    to the monomials they reach) and ``R`` the triangular-like factor of the
+    weighted monomials at the points: applying it costs a sparse product and
+    one small dense one, instead of a pass over ``q * rank * K`` numbers.
+    Other libraries are compressed densely (Gram-Schmidt over the blocks).
+
     Parameters
     ----------
     lie_derivative : LieDerivative
@@ -36,7 +45,8 @@ class CompressedLieOperator:
     ----------
     tensor : ndarray of shape (q, rank, n_outputs * n_library_features)
         ``tensor[j] @ vec(W)`` (row-major ``vec``) is the compressed column
-        ``Q^T L_xi_j W``.
+        ``Q^T L_xi_j W`` (read-only; formed on first access for factored
+        operators).
     n_generators, rank, n_outputs, n_library_features : int
         Sizes.
     lie_algebra : ndarray of shape (q, d, d) or (q, d, d + 1)
@@ -53,8 +63,8 @@ class CompressedLieOperator:
     >>> lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
     >>> op = LieDerivative(lib, V(SE(3)), Scalar(SE(3)))
     >>> A = CompressedLieOperator(op)
-    >>> A.tensor.shape     # 6 generators; rank 9 of 10 monomials (no L_xi F is |x|^2)
-    (6, 9, 10)
+    >>> A.tensor.shape     # 6 generators; every L_xi W is a quadratic (10 monomials)
+    (6, 10, 10)
     >>> W = np.random.RandomState(0).normal(size=(1, 10))
     >>> bool(np.isclose(A.nuclear_norm(W), np.linalg.norm(op.matrix(W), "nuc")))
     True
@@ -62,21 +72,53 @@ class CompressedLieOperator:
 
     def __init__(self, lie_derivative, tol=1e-12):
         with threadpool_limits(limits=1, user_api="blas"):
-            self._build(lie_derivative, tol)
+            op = lie_derivative
+            if getattr(op.output_rep, "is_affine", False):
+                raise ValueError(
+                    f"output_rep {op.output_rep!r} contains points of the affine group {op.group}: "
+                    "their Lie derivative is affine, not linear, in W, which the promote solvers "
+                    "do not support. For vectors (velocities, forces) use the linear part, "
+                    "e.g. output_rep=V.linear."
+                )
+            self.n_generators = op.n_generators
+            self.n_outputs = op.n_outputs
+            self.n_library_features = op.n_library_features
+            self.lie_algebra = np.asarray(op.lie_algebra)
+            self._dense = None
+            self._R = self._S = None
+            maps = op.coefficient_maps()
+            if maps is None:
+                self._build_dense(op, tol)
+            else:
+                self._build_factored(op, *maps, tol)
 
-    def _build(self, op, tol):
-        if getattr(op.output_rep, "is_affine", False):
-            raise ValueError(
-                f"output_rep {op.output_rep!r} contains points of the affine group {op.group}: "
-                "their Lie derivative is affine, not linear, in W, which the promote solvers "
-                "do not support. For vectors (velocities, forces) use the linear part, "
-                "e.g. output_rep=V.linear."
-            )
-        q = op.n_generators
-        self.n_generators = q
-        self.n_outputs = op.n_outputs
-        self.n_library_features = op.n_library_features
-        self.lie_algebra = np.asarray(op.lie_algebra)
+    def _build_factored(self, op, powers, S, tol):
+        """``Q^T L_xi_j = R S_j``: the weighted monomials at the points are
+        ``U R`` (``U`` orthonormal), so only ``R`` (small, dense) and the sparse
+        coefficient maps ``S_j`` are kept. Monomials that no ``L_xi_j W``
+        reaches are dropped first."""
+        q, n = self.n_generators, self.n_outputs
+        P = len(powers)
+        p = S.shape[1]
+        Sh = S.tocoo()
+        reached = np.unique((Sh.row % (P * n)) // n) if Sh.nnz else np.zeros(0, dtype=int)
+        Phi = np.prod(op.points[:, None, :] ** powers[None, reached, :], axis=2) * op.weight
+        if reached.size:
+            _, s, vt = scipy.linalg.svd(Phi, full_matrices=False, check_finite=False)
+            keep = s > tol * s[0] if s.size and s[0] > 0 else np.zeros(s.size, dtype=bool)
+            R1 = s[keep, None] * vt[keep]                     # (r1, n_reached)
+        else:
+            R1 = np.zeros((0, 0))
+        # rows (j, t, a) -> (j, reached index, a); the outputs share R1
+        pos = np.full(P, -1)
+        pos[reached] = np.arange(reached.size)
+        s_rows = (Sh.row // (P * n)) * (reached.size * n) + pos[(Sh.row % (P * n)) // n] * n + Sh.row % n
+        self._S = scipy.sparse.csr_matrix((Sh.data, (s_rows, Sh.col)), shape=(q * reached.size * n, p))
+        self._R = np.kron(R1, np.eye(n)) if n > 1 else R1        # (r, reached * n)
+        self.rank = self._R.shape[0]
+
+    def _build_dense(self, op, tol):
+        q = self.n_generators
         p = self.n_outputs * self.n_library_features
         n_rows = op.points.shape[0] * self.n_outputs
         Q = np.zeros((n_rows, 0))
@@ -105,7 +147,8 @@ class CompressedLieOperator:
             k = proj.shape[0]
             A[j, :k] = proj
             A[j, k:k + new.shape[0]] = new
-        self.tensor = A
+        A.setflags(write=False)
+        self._dense = A
         self.rank = r
 
     @classmethod
@@ -131,23 +174,64 @@ class CompressedLieOperator:
         >>> op.matrix(np.ones(4)).shape
         (3, 2)
         """
-        A = np.asarray(tensor, dtype=float)
+        A = np.array(tensor, dtype=float)
         if A.ndim != 3 or A.shape[2] % n_outputs:
             raise ValueError(f"tensor must have shape (q, rank, n_outputs * K); got {A.shape}.")
+        A.setflags(write=False)
         self = cls.__new__(cls)
-        self.tensor = A
+        self._dense = A
+        self._R = self._S = None
         self.n_generators, self.rank = A.shape[:2]
         self.n_outputs = int(n_outputs)
         self.n_library_features = A.shape[2] // n_outputs
         self.lie_algebra = None if lie_algebra is None else np.asarray(lie_algebra, dtype=float)
         return self
 
+    @property
+    def tensor(self):
+        """The operator as a dense read-only array of shape (q, rank, n_outputs * K).
+
+        ``tensor[j] @ vec(W)`` (row-major ``vec``) is the compressed column
+        ``Q^T L_xi_j W``. Operators built from a polynomial library keep a
+        factored form and build this array on first access.
+        """
+        if self._dense is None:
+            q, p = self.n_generators, self.n_outputs * self.n_library_features
+            s = self._R.shape[1]
+            A = np.empty((q, self.rank, p))
+            for j in range(q):
+                A[j] = self._S[j * s:(j + 1) * s].T.dot(self._R.T).T
+            A.setflags(write=False)
+            self._dense = A
+        return self._dense
+
+    def _apply(self, w):
+        """``[Q^T L_xi_j w]_j`` as a (q, rank) array, for a flat ``w``."""
+        if self._S is None:
+            return (self._dense.reshape(-1, self._dense.shape[2]) @ w).reshape(self.n_generators, self.rank)
+        return (self._S @ w).reshape(self.n_generators, -1) @ self._R.T
+
+    def _adjoint(self, V):
+        """Adjoint of :meth:`_apply`: ``sum_j (Q^T L_xi_j)^T V[j]``, flat."""
+        if self._S is None:
+            return self._dense.reshape(-1, self._dense.shape[2]).T @ V.ravel()
+        return self._S.T @ (V @ self._R).ravel()
+
     def _gram(self):
         """``A^T A`` summed over generators, shape (p, p) (cached)."""
         G = getattr(self, "_gram_cache", None)
         if G is None:
-            A2 = self.tensor.reshape(-1, self.tensor.shape[2])
-            G = A2.T @ A2
+            if self._S is None:
+                A2 = self._dense.reshape(-1, self._dense.shape[2])
+                G = A2.T @ A2
+            else:
+                s = self._R.shape[1]
+                RtR = self._R.T @ self._R
+                G = np.zeros((self._S.shape[1],) * 2)
+                for j in range(self.n_generators):
+                    Sj = self._S[j * s:(j + 1) * s]
+                    if Sj.nnz:
+                        G += Sj.T.dot((Sj.T.dot(RtR)).T)
             self._gram_cache = G
         return G
 
@@ -163,11 +247,12 @@ class CompressedLieOperator:
         M : ndarray of shape (rank, q)
         """
         w = np.asarray(W, dtype=float).reshape(-1)
-        if w.size != self.tensor.shape[2]:
+        p = self.n_outputs * self.n_library_features
+        if w.size != p:
             raise ValueError(
-                f"W must have n_outputs * n_library_features = {self.tensor.shape[2]} entries; got {w.size}."
+                f"W must have n_outputs * n_library_features = {p} entries; got {w.size}."
             )
-        return (self.tensor @ w).T
+        return self._apply(w).T
 
     def nuclear_norm(self, W):
         """Nuclear norm of :meth:`matrix` (equal to that of the uncompressed matrix).
@@ -260,32 +345,47 @@ def promote_objective(theta, Y, operator, W, alpha=1.0, exact_fit=False):
     return float(0.5 * np.sum(R * R) / theta.shape[0] + alpha * nuc)
 
 
-def _svt(X, threshold):
+def _svt(X, threshold, rank_hint=None):
     """Singular-value thresholding of ``X`` (fast path for the ADMM loop).
 
-    For matrices larger than about 60 x 60 the eigendecomposition of the
-    smaller Gram matrix replaces the SVD: ``prox(X) = V diag(max(0, 1 - t / s)) V^T X``.
-    Squaring the singular values loses those below ``sqrt(eps) * s_max``; they
-    are all thresholded to zero when ``t >= 1e-6 * s_max``, otherwise the SVD
-    is used.
+    Returns the thresholded matrix and the number of singular values kept.
+    For matrices larger than about 60 x 60 the eigenpairs of the smaller Gram
+    matrix replace the SVD: ``prox(X) = V diag(1 - t / s) V^T X`` over the
+    eigenpairs above ``t**2``. When ``rank_hint`` (e.g. the count of the
+    previous call) is small, LAPACK ``dsyevr`` computes only those eigenpairs;
+    otherwise all of them (``dsyevd``). Squaring the singular values loses
+    those below ``sqrt(eps) * s_max``; they are all thresholded to zero when
+    ``t >= 1e-6 * s_max``, otherwise the SVD is used.
     """
     m, n = X.shape
-    if min(m, n) < 60:
-        return prox_nuclear_norm(X, threshold)[0]
+    if min(m, n) < 60 or threshold <= 0.0:
+        Z, s = prox_nuclear_norm(X, threshold)
+        return Z, int(np.count_nonzero(s))
     left = m <= n
     G = X @ X.T if left else X.T @ X
-    lam, V = scipy.linalg.eigh(G, check_finite=False, driver="evr")
-    smax = np.sqrt(max(lam[-1], 0.0))
-    if smax == 0.0:
-        return np.zeros_like(X)
-    if threshold < 1e-6 * smax:
-        return prox_nuclear_norm(X, threshold)[0]
-    s = np.sqrt(np.clip(lam, 0.0, None))
-    keep = s > threshold
-    if not np.any(keep):
-        return np.zeros_like(X)
-    Vk = V[:, keep]
-    f = 1.0 - threshold / s[keep]
+    dim = G.shape[0]
+    trace = float(np.trace(G))
+    if threshold ** 2 >= trace:                       # every singular value is below it
+        return np.zeros_like(X), 0
+    if rank_hint is not None and 4 * rank_hint < dim:
+        vu = 2.0 * trace + 1.0          # above every eigenvalue (G is PSD)
+        lam, V, k, _, info = scipy.linalg.lapack.dsyevr(G, compute_v=1, range="V", vl=threshold ** 2,
+                                                        vu=vu, overwrite_a=1)
+        lam, V = lam[:k], V[:, :k]
+    else:
+        lam, V, info = scipy.linalg.lapack.dsyevd(G, compute_v=1, overwrite_a=1)
+        keep = lam > threshold ** 2
+        lam, V = lam[keep], V[:, keep]
+        k = lam.size
+    if info != 0:   # pragma: no cover - LAPACK failure
+        Z, s = prox_nuclear_norm(X, threshold)
+        return Z, int(np.count_nonzero(s))
+    if k == 0:
+        return np.zeros_like(X), 0
+    if threshold < 1e-6 * np.sqrt(lam.max()):
+        Z, s = prox_nuclear_norm(X, threshold)
+        return Z, int(np.count_nonzero(s))
+    f = 1.0 - threshold / np.sqrt(lam)
     if left:
-        return (Vk * f) @ (Vk.T @ X)
-    return (X @ Vk) * f @ Vk.T
+        return (V * f) @ (V.T @ X), k
+    return (X @ V) * f @ V.T, k

@@ -24,13 +24,13 @@ __all__ = []
 class ReducedProblem:
     """Data of ``min_z 1/2 z^T H z - g^T z + f0 + alpha ||C z + c||_*``.
 
-    ``C = A E`` with ``A`` the compressed operator (as a ``(q * r, p)``
-    matrix) and ``E`` the embedding ``z -> vec(W) - vec(W0)``: the identity
+    ``C = A E`` with ``A`` the compressed operator (a ``(q * r, p)`` linear
+    map) and ``E`` the embedding ``z -> vec(W) - vec(W0)``: the identity
     (penalised form) or ``I (x) N`` (exact fit). ``C`` is never formed.
     """
 
-    def __init__(self, A2, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, gram):
-        self.A2 = A2                # (q * r, p)
+    def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, gram):
+        self.op = op                # CompressedLieOperator
         self.q, self.r = q, r
         self.c = c                  # (q, r)
         self.H = H                  # (nz, nz) or None
@@ -42,12 +42,12 @@ class ReducedProblem:
         self.n_outputs = n_outputs
         self.K = K
         self.exact_fit = exact_fit
-        self._gram = gram           # A2^T A2, (p, p)
+        self._gram = gram           # A^T A, (p, p)
 
     @property
     def n_z(self):
         if self.N is None:
-            return self.A2.shape[1]
+            return self.n_outputs * self.K
         return self.n_outputs * self.N.shape[1]
 
     def embed(self, z):
@@ -64,11 +64,11 @@ class ReducedProblem:
 
     def C_mul(self, z):
         """``C z``, shape (q, r)."""
-        return (self.A2 @ self.embed(z)).reshape(self.q, self.r)
+        return self.op._apply(self.embed(z))
 
     def Ct_mul(self, V):
         """``C^T vec(V)``."""
-        return self.embed_t(self.A2.T @ V.ravel())
+        return self.embed_t(self.op._adjoint(V))
 
     def CtC(self):
         G = self._gram
@@ -81,11 +81,12 @@ class ReducedProblem:
 
     def C_matrix(self):
         """``C`` as a dense ``(q * r, nz)`` matrix (for the cvxpy backend)."""
+        A2 = self.op.tensor.reshape(self.q * self.r, -1)
         if self.N is None:
-            return self.A2
+            return A2
         n_out, K = self.n_outputs, self.K
-        q_r = self.A2.shape[0]
-        return np.einsum("iak,kz->iaz", self.A2.reshape(q_r, n_out, K), self.N).reshape(q_r, -1)
+        q_r = A2.shape[0]
+        return np.einsum("iak,kz->iaz", A2.reshape(q_r, n_out, K), self.N).reshape(q_r, -1)
 
     def coef(self, z):
         """``W`` of shape (n_outputs, K) from ``z``."""
@@ -147,9 +148,7 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit):
     """Build the :class:`ReducedProblem` of the penalised or exact-fit form."""
     n, K = theta.shape
     n_out = Y.shape[1]
-    A = operator.tensor                                     # (q, r, n_out * K)
-    q, r, p = A.shape
-    A2 = A.reshape(q * r, p)
+    q, r = operator.n_generators, operator.rank
     gram = operator._gram()
     if not exact_fit:
         T = theta / np.sqrt(n)
@@ -157,7 +156,7 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit):
         H = np.kron(np.eye(n_out), G) if n_out > 1 else G
         g = (theta.T @ Y / n).T.ravel()
         f0 = 0.5 * float(np.sum(Y * Y)) / n
-        return ReducedProblem(A2, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
+        return ReducedProblem(operator, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
                               n_out, K, False, gram)
     if n == 0:
         U, s, Vt = np.zeros((0, 0)), np.zeros(0), np.eye(K)
@@ -167,5 +166,5 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit):
     W0T = Vt[:rank].T @ ((U[:, :rank].T @ Y) / s[:rank, None])   # (K, n_out)
     w0 = W0T.T.ravel()
     N = Vt[rank:].T                                              # (K, nzk)
-    c = (A2 @ w0).reshape(q, r)
-    return ReducedProblem(A2, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True, gram)
+    c = operator._apply(w0)
+    return ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True, gram)

@@ -45,11 +45,48 @@ def test_prox_is_singular_value_soft_thresholding(rng):
         prox_nuclear_norm(X, -1.0)
 
 
+@pytest.mark.parametrize("hint", [None, 3])
 @pytest.mark.parametrize("shape", [(80, 70), (70, 90)])
-def test_fast_svt_matches_prox(shape, rng):
-    X = rng.normal(size=shape)
-    for t in [0.0, 1e-3, 1.0, 5.0, 100.0]:
-        np.testing.assert_allclose(_svt(X, t), prox_nuclear_norm(X, t)[0], atol=1e-9)
+def test_fast_svt_matches_prox(shape, hint, rng):
+    X = rng.normal(size=shape) * np.logspace(0, -2, shape[1])
+    for t in [0.0, 1e-3, 0.1, 1.0, 5.0, 100.0]:
+        Z, k = _svt(X, t, hint)
+        Z0, s0 = prox_nuclear_norm(X, t)
+        np.testing.assert_allclose(Z, Z0, atol=1e-9)
+        assert k == np.count_nonzero(s0)
+
+
+@pytest.mark.parametrize("G, out, kw", [
+    (SE(3), Scalar, {}), (T(4), Scalar, {"include_bias": False}), (SO(3), V, {"interaction_only": True}),
+], ids=["SE3", "T4-nobias", "SO3-vector"])
+def test_coefficient_maps_reproduce_the_point_operator(G, out, kw, rng):
+    lib = PolynomialFeatures(3, **kw).fit(np.zeros((1, G.d)))
+    op = LieDerivative(lib, V(G), out(G))
+    powers, S = op.coefficient_maps()
+    Phi = np.prod(op.points[:, None, :] ** powers[None], axis=2) * op.weight
+    n, P = op.n_outputs, len(powers)
+    for j, blk in zip(range(op.n_generators), op.constraint_blocks()):
+        Sj = S[j * P * n:(j + 1) * P * n].toarray()
+        np.testing.assert_allclose(np.kron(Phi, np.eye(n)) @ Sj, blk, atol=1e-12)
+    # the factored operator and its dense form act alike, adjoint included
+    A = CompressedLieOperator(op)
+    w = rng.normal(size=n * op.n_library_features)
+    Vq = rng.normal(size=(A.n_generators, A.rank))
+    dense = A.tensor.reshape(-1, w.size)
+    np.testing.assert_allclose(A._apply(w).ravel(), dense @ w, atol=1e-12)
+    np.testing.assert_allclose(A._adjoint(Vq), dense.T @ Vq.ravel(), atol=1e-12)
+    np.testing.assert_allclose(A._gram(), dense.T @ dense, atol=1e-10)
+
+
+def test_non_polynomial_library_has_no_coefficient_maps():
+    from sksym.libraries import FunctionLibrary
+    lib = FunctionLibrary(np.sin, lambda X: np.cos(X)[:, :, None] * np.eye(X.shape[1])[None]).fit(np.zeros((1, 2)))
+    X = np.random.RandomState(0).normal(size=(30, 2))
+    op = LieDerivative(lib, V(SO(2)), Scalar(SO(2)), points=X)
+    assert op.coefficient_maps() is None
+    A = CompressedLieOperator(op)
+    W = np.array([[1.0, -0.5]])
+    assert A.nuclear_norm(W) == pytest.approx(np.linalg.norm(op.matrix(W), "nuc"), rel=1e-10)
 
 
 def _agree(a, b, rel=1e-6):
