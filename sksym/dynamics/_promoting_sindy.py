@@ -11,14 +11,14 @@ from ..groups import GL, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
 from ..reps import Rep, Scalar, V
-from ..solvers import CompressedLieOperator, admm_promote, cvxpy_promote
+from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 from ._base import _BaseSINDy
 from ._sindy import _qr_data, _single_thread_blas, check_max_iter, check_threshold
 
 __all__ = ["SymmetryPromotingSINDy"]
 
 _MAX_OPERATOR_POINTS = 2000
-_SOLVERS = ("auto", "admm", "cvxpy")
+_SOLVERS = ("auto", "newton", "admm", "cvxpy")
 
 
 def _operator_points(library, X, oversample=2.0, random_state=0):
@@ -52,8 +52,9 @@ class SymmetryPromotingSINDy(_BaseSINDy):
     penalised problem is solved again on the remaining entries, until the
     support stops changing.
 
-    The convex problems are solved by :func:`sksym.solvers.admm_promote` (ADMM
-    with singular-value thresholding; ``solver="admm"`` or ``"auto"``) or by
+    The convex problems are solved by sksym's own solvers (see
+    :func:`sksym.solvers.solve_promote`: Newton on a smoothed nuclear norm or
+    ADMM with singular-value thresholding) or by
     :func:`sksym.solvers.cvxpy_promote` (the reference, ``solver="cvxpy"``).
 
     Parameters
@@ -82,12 +83,12 @@ default="finite_difference"
         finite differences, the same after Savitzky-Golay smoothing for noisy
         data (the model is then fitted on the smoothed states, as in
         pysindy), or a callable ``(X, t) -> X_dot``.
-    solver : {"auto", "admm", "cvxpy"}, default="auto"
-        Backend of the convex problems ("auto" is "admm").
+    solver : {"auto", "newton", "admm", "cvxpy"}, default="auto"
+        Backend of the convex problems ("auto" picks Newton or ADMM by size).
     tol : float, default=1e-6
-        Relative tolerance of the ADMM solver.
+        Relative tolerance of the solver.
     solver_max_iter : int, default=10000
-        Iteration limit of the ADMM solver (a ``ConvergenceWarning`` is raised
+        Iteration limit of the solver (a ``ConvergenceWarning`` is raised
         when it is reached).
     symmetry_tol : "auto" or float, default="auto"
         Rule deciding which singular values of ``xi -> L_xi W`` count as zero
@@ -301,7 +302,8 @@ default="finite_difference"
             sol = cvxpy_promote(T, y, sub, a)
         else:
             warm = W_prev.ravel()[cols][None] if np.any(W_prev) else None
-            sol = admm_promote(T, y, sub, a, tol=tol, max_iter=max_iter, warm_start=warm)
+            sol = solve_promote(T, y, sub, a, solver=self.solver, tol=tol, max_iter=max_iter,
+                                warm_start=warm)
         W = np.zeros(n_out * K)
         W[cols] = sol.coef[0]
         return W.reshape(n_out, K), sol

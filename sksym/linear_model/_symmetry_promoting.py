@@ -13,12 +13,12 @@ from .._validation import check_alpha, check_library, resolve_reps
 from ..groups import SE, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
-from ..solvers import CompressedLieOperator, admm_promote, cvxpy_promote
+from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 
 __all__ = ["SymmetryPromotingRegressor"]
 
 _MAX_OPERATOR_POINTS = 2000
-_SOLVERS = ("auto", "admm", "cvxpy")
+_SOLVERS = ("auto", "newton", "admm", "cvxpy")
 
 
 @lru_cache(maxsize=16)
@@ -108,15 +108,19 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     exact_fit : bool, default=False
         Minimise the nuclear norm subject to reproducing the training targets
         (their least-squares projection when they cannot be reproduced).
-    solver : {"auto", "admm", "cvxpy"}, default="auto"
-        ``"admm"`` (and ``"auto"``): sksym's own solver,
-        :func:`~sksym.solvers.admm_promote`. ``"cvxpy"``: the reference
+    solver : {"auto", "newton", "admm", "cvxpy"}, default="auto"
+        sksym's own solvers: ``"newton"``,
+        :func:`~sksym.solvers.newton_promote` (few dense steps, fast on small
+        and medium problems), ``"admm"``, :func:`~sksym.solvers.admm_promote`
+        (cheap steps, scales further); ``"auto"`` picks one by problem size
+        (:func:`~sksym.solvers.solve_promote`). ``"cvxpy"``: the reference
         backend, :func:`~sksym.solvers.cvxpy_promote` with Clarabel (slow,
         for checking).
     tol : float, default=1e-6
-        Relative tolerance of the ADMM residuals.
+        Relative tolerance of the solver (ADMM residuals; Newton's objective
+        accuracy).
     max_iter : int, default=10000
-        Maximum number of ADMM iterations (a ``ConvergenceWarning`` is raised
+        Maximum number of solver iterations (a ``ConvergenceWarning`` is raised
         when it is reached).
     warm_start : bool, default=False
         Start from the previous solution (and ADMM state) when the data and
@@ -270,8 +274,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         if self.solver == "cvxpy":
             sol = cvxpy_promote(theta, Y, operator, alpha, exact_fit=self.exact_fit)
         else:
-            sol = admm_promote(theta, Y, operator, alpha, exact_fit=self.exact_fit, tol=self.tol,
-                               max_iter=self.max_iter, warm_start=previous)
+            sol = solve_promote(theta, Y, operator, alpha, exact_fit=self.exact_fit, solver=self.solver,
+                                tol=self.tol, max_iter=self.max_iter, warm_start=previous)
         self._solution = sol
         W = sol.coef
         self.n_iter_ = sol.n_iter

@@ -69,7 +69,9 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         Maximum number of Newton steps; a
         :class:`~sklearn.exceptions.ConvergenceWarning` is raised when reached.
     warm_start : PromoteSolution or ndarray of shape (n_outputs, K), default=None
-        Start from these coefficients (projected on the feasible set).
+        Start from these coefficients (projected on the feasible set). The
+        smoothing levels stay those of a cold start, so this saves fewer
+        steps than ADMM's warm start (which reuses its dual variable).
 
     Returns
     -------
@@ -141,9 +143,9 @@ def _newton(P, tol, max_iter, z0):
         s = scipy.linalg.svdvals(image(z), check_finite=False)
         return data(z) + alpha * float(np.sum(np.sqrt(s * s + mu * mu) - mu))
 
-    if z0 is not None:
-        z = np.asarray(z0, dtype=float).copy()
-    elif H is not None:
+    # the smoothing levels come from the cold start (least squares or the
+    # minimum-norm interpolant), so that a warm start changes only the path
+    if H is not None:
         z = scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0]
     else:
         z = np.zeros(nz)
@@ -151,6 +153,8 @@ def _newton(P, tol, max_iter, z0):
     scale = alpha * float(np.sum(s0)) + abs(data(z))
     if scale == 0.0 or s0[0] == 0.0:
         return z, 0, True
+    if z0 is not None:
+        z = np.asarray(z0, dtype=float).copy()
     mu = 0.1 * s0[0]
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
     iu, il = np.triu_indices(q), np.triu_indices(q, 1)

@@ -10,7 +10,9 @@ from sksym.groups import SE, SO, T
 from sksym.lie import LieDerivative
 from sksym.reps import Scalar, V
 from sksym.solvers import (CompressedLieOperator, PromoteSolution, admm_promote, cvxpy_promote,
-                           promote_objective, prox_nuclear_norm)
+                           newton_promote, promote_objective, prox_nuclear_norm, solve_promote)
+
+OWN_SOLVERS = pytest.mark.parametrize("solve", [admm_promote, newton_promote], ids=["admm", "newton"])
 from sksym.solvers._nuclear import _svt
 
 
@@ -93,13 +95,14 @@ def _agree(a, b, rel=1e-6):
     assert abs(a - b) <= rel * abs(b), (a, b, (a - b) / b)
 
 
+@OWN_SOLVERS
 @pytest.mark.parametrize("alpha", [1e-3, 1e-2, 1e-1])
-def test_admm_and_cvxpy_agree_penalised(alpha, rng):
+def test_own_solvers_and_cvxpy_agree_penalised(alpha, solve, rng):
     lib, op = _operator(SE(3), 3, 2)
     X = rng.uniform(-1, 1, size=(9, 3))
     y = (X[:, 0] + X[:, 1]) ** 2 + 0.1 * rng.normal(size=9)
     theta = lib.transform(X)
-    a = admm_promote(theta, y, op, alpha, tol=1e-10)
+    a = solve(theta, y, op, alpha, tol=1e-9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         b = cvxpy_promote(theta, y, op, alpha)
@@ -108,14 +111,15 @@ def test_admm_and_cvxpy_agree_penalised(alpha, rng):
     assert a.objective == pytest.approx(promote_objective(theta, y[:, None], op, a.coef, alpha), rel=1e-12)
 
 
+@OWN_SOLVERS
 @pytest.mark.parametrize("G, out, m", [(T(4), Scalar, 4), (SE(3), Scalar, 3), (SO(2), V, 2)], ids=str)
-def test_admm_and_cvxpy_agree_exact_fit(G, out, m, rng):
+def test_own_solvers_and_cvxpy_agree_exact_fit(G, out, m, solve, rng):
     lib, op = _operator(G, m, 2, out)
     n_out = out(G).size
     X = rng.uniform(-1, 1, size=(6, m))
     Y = rng.normal(size=(6, n_out))
     theta = lib.transform(X)
-    a = admm_promote(theta, Y, op, exact_fit=True, tol=1e-10)
+    a = solve(theta, Y, op, exact_fit=True, tol=1e-9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         b = cvxpy_promote(theta, Y, op, exact_fit=True)
@@ -148,27 +152,57 @@ def test_warm_start_from_previous_solution(rng):
     _agree(again.objective, cold.objective, 1e-7)
 
 
-def test_convergence_warning_and_errors(rng):
+@OWN_SOLVERS
+def test_convergence_warning_and_errors(solve, rng):
     lib, op = _operator(SE(3), 3, 2)
     X = rng.uniform(-1, 1, size=(9, 3))
     y = rng.normal(size=9)
     theta = lib.transform(X)
     with pytest.warns(ConvergenceWarning, match="max_iter"):
-        sol = admm_promote(theta, y, op, 0.1, max_iter=2)
+        sol = solve(theta, y, op, 0.1, max_iter=2)
     assert not sol.converged and isinstance(sol, PromoteSolution)
     for bad in (-1.0, np.nan, np.inf, "a"):
         with pytest.raises(ValueError, match="alpha"):
-            admm_promote(theta, y, op, bad)
+            solve(theta, y, op, bad)
     with pytest.raises(ValueError, match="tol"):
-        admm_promote(theta, y, op, 0.1, tol=0)
+        solve(theta, y, op, 0.1, tol=0)
     with pytest.raises(ValueError, match="max_iter"):
-        admm_promote(theta, y, op, 0.1, max_iter=0)
+        solve(theta, y, op, 0.1, max_iter=0)
     with pytest.raises(ValueError, match="Dimension mismatch"):
-        admm_promote(theta[:, :5], y, op, 0.1)
+        solve(theta[:, :5], y, op, 0.1)
     with pytest.raises(ValueError, match="n_samples"):
-        admm_promote(theta, y[:4], op, 0.1)
+        solve(theta, y[:4], op, 0.1)
     with pytest.raises(TypeError, match="CompressedLieOperator"):
-        admm_promote(theta, y, np.eye(3), 0.1)
+        solve(theta, y, np.eye(3), 0.1)
+
+
+def test_newton_and_admm_agree_near_the_recovery_threshold(rng):
+    # an ortho target in SE(4) interpolated from few samples: a degenerate problem
+    # on which ADMM needs many iterations and Newton a few dozen steps
+    lib, op = _operator(SE(4), 4, 2)
+    u = rng.normal(size=4)
+    u /= np.linalg.norm(u)
+    X = rng.uniform(-1, 1, size=(11, 4))
+    y = (X @ u) ** 2 + X @ u
+    theta = lib.transform(X)
+    a = admm_promote(theta, y, op, exact_fit=True, tol=1e-9, max_iter=100000)
+    b = newton_promote(theta, y, op, exact_fit=True, tol=1e-9)
+    assert a.converged and b.converged and b.n_iter < 100
+    _agree(b.objective, a.objective, 1e-7)
+    np.testing.assert_allclose(theta @ b.coef[0], y, atol=1e-9)
+
+
+def test_solve_promote_picks_by_size(rng):
+    lib, op = _operator(SE(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(9, 3))
+    y = rng.normal(size=9)
+    theta = lib.transform(X)
+    assert solve_promote(theta, y, op, 0.1).solver == "newton"        # tiny problem
+    assert solve_promote(theta, y, op, 0.1, solver="admm").solver == "admm"
+    big = CompressedLieOperator.from_tensor(np.zeros((600, 600, 10)))
+    assert solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1).solver == "admm"
+    with pytest.raises(ValueError, match="solver"):
+        solve_promote(theta, y, op, 0.1, solver="lbfgs")
 
 
 def test_alpha_zero_is_minimum_norm_least_squares(rng):
