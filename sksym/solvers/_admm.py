@@ -64,6 +64,12 @@ def _check_positive_int(value, name):
     return int(value)
 
 
+def _check_tol(tol):
+    if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol) or tol <= 0:
+        raise ValueError(f"tol must be a positive finite float; got {tol!r}.")
+    return float(tol)
+
+
 def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, max_iter=10000,
                  warm_start=None, rho=None, relaxation=1.6):
     """Solve a promote problem with ADMM and singular-value thresholding.
@@ -140,8 +146,7 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0, 0.0, 0.0]
     """
     theta, Y, alpha = check_problem(theta, Y, operator, alpha)
-    if not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol must be a positive finite float; got {tol!r}.")
+    tol = _check_tol(tol)
     max_iter = _check_positive_int(max_iter, "max_iter")
     if not 1.0 <= relaxation < 2.0:
         raise ValueError(f"relaxation must be in [1, 2); got {relaxation!r}.")

@@ -1,6 +1,5 @@
 """Newton's method on the smoothed nuclear norm, with continuation (small problems)."""
 
-import numbers
 import time
 import warnings
 
@@ -9,7 +8,7 @@ import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from ._admm import PromoteSolution, _check_positive_int, admm_promote
+from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
 from ._problem import check_problem, reduce_problem
 
 __all__ = ["newton_promote", "solve_promote"]
@@ -95,8 +94,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0, 0.0, 0.0]
     """
     theta, Y, alpha = check_problem(theta, Y, operator, alpha)
-    if not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol must be a positive finite float; got {tol!r}.")
+    tol = _check_tol(tol)
     max_iter = _check_positive_int(max_iter, "max_iter")
     t0 = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
