@@ -6,15 +6,19 @@ import warnings
 import numpy as np
 import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
 from ._problem import check_problem, reduce_problem
 
 __all__ = ["newton_promote", "solve_promote"]
 
+_STAGE = 1e-3                 # a smoothing level is solved when the decrement is below this (relative)
 _SHRINK = 0.1                 # continuation factor of the smoothing parameter
-_AUTO_NEWTON_FLOPS = 1e9      # "auto": Newton when one of its steps costs less than this
+_AUTO_NEWTON_FLOPS = 1e9      # "auto": Newton when one of its steps costs less than this,
+_AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
+_AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
+_THREADED_FLOPS = 1e8         # Newton lets BLAS use its threads above this cost per step
 
 
 def _divided_differences(s, sq, mu):
@@ -42,13 +46,17 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     smooth, convex and within ``min(q, rank) * mu`` of it; damped Newton steps
     (exact Hessian, from the singular vectors and divided differences of the
     smoothing function) minimise it, and ``mu`` shrinks tenfold each time a
-    Newton step is small, down to ``tol * ||M(W0)||_* / min(q, rank)`` (a
-    relative accuracy ``tol`` on the objective). About 30-40 steps solve a
-    problem whatever its conditioning, but each step forms a dense Hessian:
+    Newton step is small, the next start predicted to first order along the
+    path of minimisers. It stops at ``mu = tol * ||M(W0)||_* / (10 min(q,
+    rank))`` or, for the exact fit, as soon as a dual certificate (the
+    smoothed gradient projected on the dual feasible set) proves a relative
+    accuracy ``tol`` on the objective. About 15-30 steps solve a problem
+    whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
-    coefficients and a ``q x r`` compressed matrix. It is the fast choice for
-    small and medium problems (``solver="auto"`` in :func:`solve_promote`
-    picks it there); ADMM scales better.
+    coefficients and a ``q x r`` compressed matrix (BLAS threads are used
+    for it above ``1e8``). It is the fast choice for small and medium
+    problems (``solver="auto"`` in :func:`solve_promote` picks it there);
+    ADMM scales better.
 
     Parameters
     ----------
@@ -97,12 +105,18 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     tol = _check_tol(tol)
     max_iter = _check_positive_int(max_iter, "max_iter")
     t0 = time.perf_counter()
+    # small problems: many small operations, BLAS threads cost more than they gain
+    n, K = theta.shape
+    n_z = Y.shape[1] * (max(K - n, 0) if exact_fit else K)
+    threads = None
+    if _newton_flops(operator.n_generators, operator.rank, n_z) > _THREADED_FLOPS:
+        threads = max([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] or [1])
     with threadpool_limits(limits=1, user_api="blas"):
         P = reduce_problem(theta, Y, operator, alpha, exact_fit)
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(getattr(warm_start, "coef", warm_start))
-        z, n_iter, converged = _newton(P, tol, max_iter, z0)
+        z, n_iter, converged = _newton(P, tol, max_iter, z0, threads)
         W = P.coef(z)
         objective = P.objective(z)
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
@@ -116,7 +130,68 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     return sol
 
 
-def _newton(P, tol, max_iter, z0):
+class _SmoothedHessian:
+    """Hessian of ``z -> sum_i sqrt(s_i^2 + mu^2)`` for ``X = c + sum_k z_k C[k]``
+    (``C`` of shape (nz, q, r), ``q <= r``, ``X = U diag(s) Vt``).
+
+    In the singular basis a perturbation ``E = U^T dX V`` has the second-order
+    term ``sum_ij E_ij (a_ij E_ij + b_ij E_ji)`` on the square block (``a, b``
+    from the divided differences) plus ``sum_i |E_i,q:|^2 / sq_i`` on the
+    rectangular rest, so the Hessian is one product ``E E'^T`` of the
+    transformed coordinates with their weighted copies. When ``r >= 2 q`` the
+    rest is written as the full rows minus the square block, which needs only
+    the first ``q`` right singular vectors. The work arrays are allocated
+    once: fresh allocations of this size cost page faults on every step.
+    """
+
+    def __init__(self, C, threads=None):
+        self.C = C
+        self.threads = threads
+        nz, q, r = C.shape
+        self.project = 2 * q <= r
+        self.G = np.empty_like(C)
+        self.sq_block = np.empty((nz, q, q))
+        if self.project:
+            self.F = np.empty((nz, q, q))
+        else:
+            self.E = np.empty_like(C)
+
+    def __call__(self, U, s, Vt, sq, mu):
+        if self.threads and self.threads > 1:     # large products: BLAS threads pay
+            with threadpool_limits(limits=self.threads, user_api="blas"):
+                return self._hessian(U, s, Vt, sq, mu)
+        return self._hessian(U, s, Vt, sq, mu)
+
+    def _hessian(self, U, s, Vt, sq, mu):
+        C = self.C
+        nz, q, r = C.shape
+        plus, times = _divided_differences(s, sq, mu)
+        a, b = (plus + times) / 2.0, (plus - times) / 2.0
+        G = np.matmul(U.T, C, out=self.G)                           # U^T C_k
+        T = self.sq_block
+        if self.project:
+            F = np.matmul(G, Vt[:q].T, out=self.F)                  # U^T C_k V_q
+            np.divide(G, np.sqrt(sq)[None, :, None], out=G)
+            G2 = G.reshape(nz, -1)
+            hess = G2 @ G2.T
+            np.multiply(b, F.transpose(0, 2, 1), out=T)
+            T += (a - 1.0 / sq[:, None]) * F
+            hess += F.reshape(nz, -1) @ T.reshape(nz, -1).T
+        else:
+            E = np.matmul(G, Vt.T, out=self.E)                      # U^T C_k V
+            Ep = G                                                  # reused
+            np.divide(E[:, :, q:], sq[None, :, None], out=Ep[:, :, q:])
+            Esq = E[:, :, :q]
+            np.multiply(a, Esq, out=Ep[:, :, :q])
+            np.multiply(b, Esq.transpose(0, 2, 1), out=T)
+            Ep[:, :, :q] += T
+            hess = E.reshape(nz, -1) @ Ep.reshape(nz, -1).T
+        hess += hess.T
+        hess *= 0.5
+        return hess
+
+
+def _newton(P, tol, max_iter, z0, threads=None):
     q, r, nz = P.q, P.r, P.n_z
     H, g_data = P.H, P.g
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
@@ -124,15 +199,16 @@ def _newton(P, tol, max_iter, z0):
             return np.zeros(nz), 0, True
         return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True
     alpha = P.alpha
-    C = P.C_matrix().reshape(q, r, nz)
+    C = P.C_stack()                            # (nz, q, r)
     c = P.c
     if q > r:                                  # work with a wide matrix (rows <= columns)
-        C, c = C.transpose(1, 0, 2), c.T
+        C, c = np.ascontiguousarray(C.transpose(0, 2, 1)), c.T
         q, r = r, q
-    C2 = C.reshape(q * r, nz)
+    C2 = C.reshape(nz, q * r)
+    hessian = _SmoothedHessian(C, threads)
 
     def image(z):
-        return c + (C2 @ z).reshape(q, r)
+        return c + (z @ C2).reshape(q, r)
 
     def data(z):
         return 0.0 if H is None else 0.5 * z @ H @ z - g_data @ z
@@ -155,34 +231,41 @@ def _newton(P, tol, max_iter, z0):
         z = np.asarray(z0, dtype=float).copy()
     mu = 0.1 * s0[0]
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
-    iu, il = np.triu_indices(q), np.triu_indices(q, 1)
+    CtC_pinv = [None]
+
+    def certified(z, mu):
+        """Exact fit: a dual certificate of relative accuracy ``tol``. The
+        gradient of the smoothed norm, ``Lam = U diag(s / sq) V^T``, projected
+        on ``{C^T Lam = 0}`` and scaled into the unit spectral-norm ball, is
+        dual feasible; ``<Lam, c>`` bounds the optimum from below."""
+        U, s, Vt = scipy.linalg.svd(image(z), full_matrices=False, check_finite=False)
+        lam = (U * (s / np.sqrt(s * s + mu * mu))) @ Vt
+        if CtC_pinv[0] is None:
+            w, V = scipy.linalg.eigh(C2 @ C2.T, check_finite=False)
+            keep = w > 1e-12 * w[-1]
+            CtC_pinv[0] = (V[:, keep] / w[keep]) @ V[:, keep].T
+        lam -= (CtC_pinv[0] @ (C2 @ lam.ravel()) @ C2).reshape(q, r)
+        spec = scipy.linalg.svdvals(lam, check_finite=False)[0]
+        lower = float(np.sum(lam * c)) / max(1.0, spec)
+        return float(np.sum(s)) - lower <= tol * float(np.sum(s))
+
     for it in range(1, max_iter + 1):
         U, s, Vt = scipy.linalg.svd(image(z), full_matrices=True, check_finite=False)
         sq = np.sqrt(s * s + mu * mu)
-        grad = alpha * (C2.T @ ((U * (s / sq)) @ Vt[:q]).ravel())
+        grad = alpha * (C2 @ ((U * (s / sq)) @ Vt[:q]).ravel())
         if H is not None:
             grad += H @ z - g_data
-        # the perturbations U^T C_k V of every coordinate, split into the square
-        # block (symmetric and antisymmetric parts) and the rectangular rest
-        E = (U.T @ C.reshape(q, r * nz)).reshape(q, r, nz)
-        E = np.einsum("ibk,jb->kij", E, Vt, optimize=True)       # (nz, q, r)
-        E1 = E[:, :, :q]
-        sym = (E1 + E1.transpose(0, 2, 1)) / 2.0
-        anti = (E1 - E1.transpose(0, 2, 1)) / 2.0
-        plus, times = _divided_differences(s, sq, mu)
-        w_sym = plus[iu] * np.where(iu[0] == iu[1], 1.0, 2.0)
-        B = np.concatenate([sym[:, iu[0], iu[1]] * np.sqrt(w_sym),
-                            anti[:, il[0], il[1]] * np.sqrt(2.0 * times[il]),
-                            (E[:, :, q:] / np.sqrt(sq)[None, :, None]).reshape(nz, -1)], axis=1)
-        hess = alpha * (B @ B.T)
+        hess = hessian(U, s, Vt, sq, mu)
+        hess *= alpha
         if H is not None:
             hess += H
         hess[np.diag_indices(nz)] += 1e-14 * np.trace(hess) / nz
         try:
-            step = -scipy.linalg.cho_solve(scipy.linalg.cho_factor(hess, check_finite=False), grad,
-                                           check_finite=False)
+            fac = scipy.linalg.cho_factor(hess, check_finite=False)
+            solve = lambda v: scipy.linalg.cho_solve(fac, v, check_finite=False)  # noqa: E731
         except np.linalg.LinAlgError:
-            step = -scipy.linalg.lstsq(hess, grad, check_finite=False, cond=1e-14)[0]
+            solve = lambda v: scipy.linalg.lstsq(hess, v, check_finite=False, cond=1e-14)[0]  # noqa: E731
+        step = -solve(grad)
         decrement = float(-grad @ step)
         if not decrement > 0.0:               # no descent left at this smoothing level
             decrement, step = 0.0, np.zeros(nz)
@@ -193,10 +276,17 @@ def _newton(P, tol, max_iter, z0):
         if t > 1e-12:
             z = z + t * step
         # a full, small step: the smoothed problem is solved to its accuracy
-        if (t == 1.0 and decrement <= 1e-3 * mu * scale / s0[0]) or decrement <= 1e-15 * scale or t <= 1e-12:
-            if mu <= mu_final:
+        if (t == 1.0 and decrement <= _STAGE * mu * scale / s0[0]) or decrement <= 1e-15 * scale or t <= 1e-12:
+            if mu <= mu_final or (H is None and certified(z, mu)):
                 return z, it, True
-            mu = max(mu * _SHRINK, mu_final)
+            mu_new = max(mu * _SHRINK, mu_final)
+            # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
+            # (Hessian of the last step), kept when it lowers the next smoothed objective
+            dgrad = alpha * (C2 @ ((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel())
+            z_pred = z - (mu_new - mu) * solve(dgrad)
+            if smoothed(z_pred, mu_new) < smoothed(z, mu_new):
+                z = z_pred
+            mu = mu_new
     return z, max_iter, False
 
 
@@ -222,10 +312,15 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
     exact_fit : bool, default=False
         Solve the equality-constrained (basis-pursuit) form.
     solver : {"auto", "newton", "admm"}, default="auto"
-        :func:`newton_promote` or :func:`admm_promote`; ``"auto"`` takes
-        Newton when one of its steps costs less than about ``1e9`` operations
-        (then it is usually the faster, and it does not slow down on
-        ill-conditioned problems), ADMM otherwise.
+        :func:`newton_promote` or :func:`admm_promote`. ``"auto"`` decides
+        by the cost of one Newton step (``n_z q r (q + r) + n_z^2 q r``
+        operations for ``n_z`` unknowns and a ``q x r`` compressed matrix):
+        up to ``1e9``, Newton (fast, and it does not slow down on
+        ill-conditioned problems); up to ``1e10``, ADMM for at most
+        ``150`` iterations (easy problems, where the data nearly determine
+        the model, converge within them) and then, if it has not converged,
+        Newton from a cold start (its iteration count is bounded, ADMM's
+        is not); above, ADMM alone.
     tol : float, default=1e-6
         Tolerance of the chosen solver.
     max_iter : int, default=None
@@ -236,7 +331,8 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
     Returns
     -------
     solution : PromoteSolution
-        ``solution.solver`` says which solver ran.
+        ``solution.solver`` says which solver produced it; ``n_iter`` and
+        ``time`` add up both solvers when ``"auto"`` ran ADMM then Newton.
 
     Examples
     --------
@@ -248,13 +344,27 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
     """
     if solver not in ("auto", "newton", "admm"):
         raise ValueError(f"solver must be 'auto', 'newton' or 'admm'; got {solver!r}.")
+    kwargs = {} if max_iter is None else {"max_iter": max_iter}
     if solver == "auto":
         n, K = np.shape(theta)
         n_out = operator.n_outputs
         n_z = n_out * (max(K - n, 0) if exact_fit else K)
-        cheap = _newton_flops(operator.n_generators, operator.rank, n_z) <= _AUTO_NEWTON_FLOPS
-        solver = "newton" if cheap else "admm"
-    kwargs = {} if max_iter is None else {"max_iter": max_iter}
+        flops = _newton_flops(operator.n_generators, operator.rank, n_z)
+        if flops <= _AUTO_NEWTON_FLOPS:
+            solver = "newton"
+        elif flops <= _AUTO_HYBRID_FLOPS:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                first = admm_promote(theta, Y, operator, alpha, exact_fit=exact_fit, tol=tol,
+                                     warm_start=warm_start, max_iter=_AUTO_ADMM_ITER)
+            if first.converged:
+                return first
+            sol = newton_promote(theta, Y, operator, alpha, exact_fit=exact_fit, tol=tol, **kwargs)
+            sol.n_iter += first.n_iter
+            sol.time += first.time
+            return sol
+        else:
+            solver = "admm"
     if solver == "newton":
         return newton_promote(theta, Y, operator, alpha, exact_fit=exact_fit, tol=tol,
                               warm_start=warm_start, **kwargs)

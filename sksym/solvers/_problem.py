@@ -88,6 +88,18 @@ class ReducedProblem:
         q_r = A2.shape[0]
         return np.einsum("iak,kz->iaz", A2.reshape(q_r, n_out, K), self.N).reshape(q_r, -1)
 
+    def C_stack(self):
+        """``C`` as a dense ``(nz, q, r)`` array: ``C_stack()[k]`` is the image of
+        the ``k``-th coordinate (one GEMM; for the Newton solver)."""
+        A2 = self.op.tensor.reshape(self.q * self.r, -1)
+        if self.N is None:
+            return np.ascontiguousarray(A2.T).reshape(-1, self.q, self.r)
+        n_out, K, N = self.n_outputs, self.K, self.N
+        out = np.empty((n_out, N.shape[1], self.q * self.r))
+        for a in range(n_out):
+            out[a] = N.T @ A2[:, a * K:(a + 1) * K].T
+        return out.reshape(-1, self.q, self.r)
+
     def coef(self, z):
         """``W`` of shape (n_outputs, K) from ``z``."""
         w = self.embed(np.asarray(z, dtype=float))

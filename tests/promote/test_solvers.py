@@ -177,14 +177,8 @@ def test_convergence_warning_and_errors(solve, rng):
 
 
 def test_newton_and_admm_agree_near_the_recovery_threshold(rng):
-    # an ortho target in SE(4) interpolated from few samples: a degenerate problem
-    # on which ADMM needs many iterations and Newton a few dozen steps
-    lib, op = _operator(SE(4), 4, 2)
-    u = rng.normal(size=4)
-    u /= np.linalg.norm(u)
-    X = rng.uniform(-1, 1, size=(11, 4))
-    y = (X @ u) ** 2 + X @ u
-    theta = lib.transform(X)
+    # a degenerate problem on which ADMM needs many iterations and Newton a few dozen steps
+    theta, y, op = _hard_exact_fit_problem(rng)
     a = admm_promote(theta, y, op, exact_fit=True, tol=1e-9, max_iter=100000)
     b = newton_promote(theta, y, op, exact_fit=True, tol=1e-9)
     assert a.converged and b.converged and b.n_iter < 100
@@ -199,10 +193,66 @@ def test_solve_promote_picks_by_size(rng):
     theta = lib.transform(X)
     assert solve_promote(theta, y, op, 0.1).solver == "newton"        # tiny problem
     assert solve_promote(theta, y, op, 0.1, solver="admm").solver == "admm"
-    big = CompressedLieOperator.from_tensor(np.zeros((600, 600, 10)))
+    big = CompressedLieOperator.from_tensor(np.zeros((1000, 1000, 10)))
     assert solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1).solver == "admm"
     with pytest.raises(ValueError, match="solver"):
         solve_promote(theta, y, op, 0.1, solver="lbfgs")
+
+
+def _hard_exact_fit_problem(rng):
+    """An ortho target in SE(4) from few samples: ADMM needs thousands of iterations."""
+    lib, op = _operator(SE(4), 4, 2)
+    u = rng.normal(size=4)
+    u /= np.linalg.norm(u)
+    X = rng.uniform(-1, 1, size=(11, 4))
+    return lib.transform(X), (X @ u) ** 2 + X @ u, op
+
+
+def test_auto_runs_admm_then_newton_on_medium_problems(rng, monkeypatch):
+    import sksym.solvers._newton as newton_module
+    monkeypatch.setattr(newton_module, "_AUTO_NEWTON_FLOPS", 0.0)      # every problem is "medium"
+    monkeypatch.setattr(newton_module, "_AUTO_ADMM_ITER", 20)
+    theta, y, op = _hard_exact_fit_problem(rng)
+    with pytest.warns(ConvergenceWarning):
+        assert not admm_promote(theta, y, op, exact_fit=True, tol=1e-9, max_iter=20).converged
+    sol = solve_promote(theta, y, op, exact_fit=True, tol=1e-9)
+    assert sol.solver == "newton" and sol.converged
+    assert sol.n_iter > 20                                              # ADMM's iterations counted
+    ref = newton_promote(theta, y, op, exact_fit=True, tol=1e-9)
+    _agree(sol.objective, ref.objective, 1e-8)
+    easy = solve_promote(theta, y, op, 10.0)                            # large alpha: ADMM converges
+    assert easy.solver == "admm" and easy.converged
+
+
+@pytest.mark.parametrize("q, r", [(3, 8), (5, 7), (6, 6)])
+def test_smoothed_hessian_matches_finite_differences(q, r, rng):
+    from sksym.solvers._newton import _SmoothedHessian
+    nz, mu = 9, 0.3
+    C = rng.normal(size=(nz, q, r))
+    c = rng.normal(size=(q, r))
+    c[:, 0] = 0.0                                  # a near-degenerate spectrum
+    c[1] = 1e-3 * c[0]
+
+    def grad(z):
+        U, s, Vt = scipy.linalg.svd(c + np.tensordot(z, C, 1))
+        return C.reshape(nz, -1) @ ((U * (s / np.sqrt(s * s + mu * mu))) @ Vt[:q]).ravel()
+
+    z = 0.1 * rng.normal(size=nz)
+    U, s, Vt = scipy.linalg.svd(c + np.tensordot(z, C, 1))
+    hess = _SmoothedHessian(C)(U, s, Vt, np.sqrt(s * s + mu * mu), mu)
+    h = 1e-6
+    fd = np.array([(grad(z + h * e) - grad(z - h * e)) / (2 * h) for e in np.eye(nz)])
+    np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
+    assert np.linalg.eigvalsh(hess).min() > 0
+
+
+def test_newton_certificate_meets_the_requested_accuracy(rng):
+    theta, y, op = _hard_exact_fit_problem(rng)
+    ref = newton_promote(theta, y, op, exact_fit=True, tol=1e-10)
+    for tol in (1e-3, 1e-5, 1e-7):
+        sol = newton_promote(theta, y, op, exact_fit=True, tol=tol)
+        assert sol.converged
+        assert ref.objective <= sol.objective * (1 + 1e-12) and sol.objective - ref.objective <= tol * ref.objective
 
 
 def test_alpha_zero_is_minimum_norm_least_squares(rng):
