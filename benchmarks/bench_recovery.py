@@ -13,7 +13,8 @@ unified-symmetry-ml, data/*.csv; transcribed in the project's research notes):
   n_lib + 1 points);
 * problem: minimise the nuclear norm of the Lie derivatives subject to
   interpolation (exact fit), solved by :func:`sksym.solvers.solve_promote`
-  (Newton on a smoothed nuclear norm for small problems, ADMM for large);
+  (Newton on a smoothed nuclear norm for small problems, a short ADMM run
+  then Newton for medium ones such as SE(20), ADMM for large);
 * n_recover: the smallest n whose relative max-coefficient error is < 5e-3,
   by binary search on n in [1, n_lib + 1] (as the authors did).
 

@@ -214,7 +214,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         return 0.0 if H is None else 0.5 * z @ H @ z - g_data @ z
 
     def smoothed(z, mu):
-        s = scipy.linalg.svdvals(image(z), check_finite=False)
+        s = np.linalg.svd(image(z), compute_uv=False)
         return data(z) + alpha * float(np.sum(np.sqrt(s * s + mu * mu) - mu))
 
     # the smoothing levels come from the cold start (least squares or the
@@ -223,7 +223,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         z = scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0]
     else:
         z = np.zeros(nz)
-    s0 = scipy.linalg.svdvals(image(z), check_finite=False)
+    s0 = np.linalg.svd(image(z), compute_uv=False)
     scale = alpha * float(np.sum(s0)) + abs(data(z))
     if scale == 0.0 or s0[0] == 0.0:
         return z, 0, True
@@ -238,19 +238,19 @@ def _newton(P, tol, max_iter, z0, threads=None):
         gradient of the smoothed norm, ``Lam = U diag(s / sq) V^T``, projected
         on ``{C^T Lam = 0}`` and scaled into the unit spectral-norm ball, is
         dual feasible; ``<Lam, c>`` bounds the optimum from below."""
-        U, s, Vt = scipy.linalg.svd(image(z), full_matrices=False, check_finite=False)
+        U, s, Vt = np.linalg.svd(image(z), full_matrices=False)
         lam = (U * (s / np.sqrt(s * s + mu * mu))) @ Vt
         if CtC_pinv[0] is None:
             w, V = scipy.linalg.eigh(C2 @ C2.T, check_finite=False)
             keep = w > 1e-12 * w[-1]
             CtC_pinv[0] = (V[:, keep] / w[keep]) @ V[:, keep].T
         lam -= (CtC_pinv[0] @ (C2 @ lam.ravel()) @ C2).reshape(q, r)
-        spec = scipy.linalg.svdvals(lam, check_finite=False)[0]
+        spec = np.linalg.svd(lam, compute_uv=False)[0]
         lower = float(np.sum(lam * c)) / max(1.0, spec)
         return float(np.sum(s)) - lower <= tol * float(np.sum(s))
 
     for it in range(1, max_iter + 1):
-        U, s, Vt = scipy.linalg.svd(image(z), full_matrices=True, check_finite=False)
+        U, s, Vt = np.linalg.svd(image(z), full_matrices=True)
         sq = np.sqrt(s * s + mu * mu)
         grad = alpha * (C2 @ ((U * (s / sq)) @ Vt[:q]).ravel())
         if H is not None:
@@ -269,7 +269,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         decrement = float(-grad @ step)
         if not decrement > 0.0:               # no descent left at this smoothing level
             decrement, step = 0.0, np.zeros(nz)
-        f0 = smoothed(z, mu)
+        f0 = data(z) + alpha * float(np.sum(sq - mu))
         t = 1.0
         while t > 1e-12 and smoothed(z + t * step, mu) > f0 - 0.25 * t * decrement:
             t *= 0.5
