@@ -86,8 +86,9 @@ RELEASED = {
 # The issue's coverage, cheapest first: target-group-d-m (r = 1 unless --r).
 DEFAULT_CONFIGS = [
     "ortho-T-2-5", "ortho-SE-2-5", "quad-SE-1-5", "ortho-T-2-10", "ortho-SE-2-10",
-    "quad-SE-1-10", "ortho-T-3-6", "ortho-T-2-15", "ortho-T-3-8", "ortho-SE-2-15",
-    "ortho-T-3-10", "quad-SE-1-20", "ortho-T-2-20", "ortho-SE-2-20", "ortho-T-2-30",
+    "quad-SE-1-10", "ortho-T-3-6", "ortho-SE-3-6", "ortho-T-2-15", "ortho-T-3-8", "ortho-SE-3-8",
+    "ortho-T-3-10", "ortho-SE-2-15", "ortho-T-2-20", "ortho-T-2-30", "ortho-SE-3-10",
+    "quad-SE-1-20", "ortho-SE-2-20",
 ]
 QUICK_CONFIGS = ["ortho-T-2-5", "ortho-SE-2-5", "quad-SE-1-5", "ortho-T-2-10", "ortho-SE-2-10"]
 
@@ -287,7 +288,18 @@ def run_config(cfg, r, seeds, tol, timing_seeds, scs, log, search_solver="auto",
 def summarize(rows, log):
     """The targets of the issue, over the rows of one or several runs."""
     log("Summary")
-    rows = sorted(rows, key=lambda r: (r["target"], r["group"], r["d"], r["m"]))
+    # one row per configuration: the operators ("paper", "sksym") of separate runs are
+    # combined, and a later run of the same configuration and operator replaces an earlier one
+    merged = {}
+    for r in rows:
+        key = (r["name"], r["r"])
+        if key not in merged:
+            merged[key] = dict(r)
+        else:
+            merged[key].update({k: v for k, v in r.items() if k in ("paper", "sksym")})
+    for r in merged.values():
+        r["n_seeds"] = max(len(r[p]["n_recover"]) for p in ("paper", "sksym") if p in r)
+    rows = sorted(merged.values(), key=lambda r: (r["target"], r["group"], r["d"], r["m"]))
     log(f"  {'configuration':<24} {'seeds':>5} {'released':>8}  {'paper protocol':<22} {'sksym operator':<22}")
     for r in rows:
         cells = []
@@ -303,7 +315,21 @@ def summarize(rows, log):
     log(f"  reproduction (paper protocol) within 15% of the released medians: {n_pass}/{len(paper)}"
         + ("" if n_pass == len(paper) else " (MISSED: " + ", ".join(
             r["name"] for r in paper if not r["paper"]["verdict"].startswith("PASS")) + ")"))
-    few = [r for r in rows if len(r.get("paper", r.get("sksym", {})).get("n_recover", [])) < 30]
+    # seed noise: the spread of a median over 10 seeds (the authors' count), by
+    # resampling our seeds; is the released median inside its central 90%?
+    rng = np.random.RandomState(0)
+    inside = []
+    for r in paper:
+        n_rec = np.asarray(r["paper"]["n_recover"], dtype=float)
+        meds = np.median(rng.choice(n_rec, size=(2000, 10)), axis=1)
+        lo, hi = np.percentile(meds, [5, 95])
+        ok = lo <= r["released"] <= hi
+        inside.append(ok)
+        if not r["paper"]["verdict"].startswith("PASS") or not ok:
+            log(f"  seed noise, {r['name']}: medians of 10 of our seeds range {lo:.1f}-{hi:.1f} (90%); "
+                f"released {r['released']:g} {'inside' if ok else 'outside'}")
+    log(f"  released median inside the 90% range of a 10-seed median of ours: {sum(inside)}/{len(paper)}")
+    few = [r for r in rows if min(len(r[p]["n_recover"]) for p in ("paper", "sksym") if p in r) < 30]
     if few:
         log("  fewer than 30 seeds (target >= 30): " + ", ".join(r["name"] for r in few))
     sk = [r for r in rows if "sksym" in r and r["released"] is not None]
@@ -324,6 +350,20 @@ def summarize(rows, log):
                     res = r[pts]
                     log(f"  SE(20), d=2, {pts}: median {res['t_solve']:.1f}s, slowest {res['t_solve_max']:.1f}s "
                         f"per solve (target < 30 s): {'PASS' if res['t_solve_max'] < 30 else 'MISSED'}")
+
+
+def _git_revision():
+    """The commit the benchmark runs (with '+changes' for a modified tree), or 'unknown'."""
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (rev or "unknown") + ("+changes" if dirty else "")
 
 
 def main(argv=None):
@@ -371,7 +411,7 @@ def main(argv=None):
         if args.search_solver in ("auto", "admm", "newton") else
         f"Recovery study (Otto et al. 2023, E1), binary search with cvxpy + SCS ({args.search_solver})")
     log(f"command: python benchmarks/bench_recovery.py {' '.join(sys.argv[1:] if argv is None else argv)}")
-    log(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+    log(f"sksym at {_git_revision()}; python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
         f"{os.cpu_count()} cores; seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}), r={args.r}, "
         f"threshold {THRESHOLD:g}, solver tol {args.tol:g}")
     log("n_recover: median [min-max] over seeds; released: median of the authors' 10 seeds; "

@@ -46,7 +46,8 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     smooth, convex and within ``min(q, rank) * mu`` of it; damped Newton steps
     (exact Hessian, from the singular vectors and divided differences of the
     smoothing function) minimise it, and ``mu`` shrinks tenfold each time a
-    Newton step is small, the next start predicted to first order along the
+    Newton step is small (up to a hundredfold when the exact fit's duality gap
+    is far above ``tol``), the next start predicted to first order along the
     path of minimisers. It stops at ``mu = tol * ||M(W0)||_* / (10 min(q,
     rank))`` or, for the exact fit, as soon as a dual certificate (the
     smoothed gradient projected on the dual feasible set) proves a relative
@@ -105,7 +106,8 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     tol = _check_tol(tol)
     max_iter = _check_positive_int(max_iter, "max_iter")
     t0 = time.perf_counter()
-    # small problems: many small operations, BLAS threads cost more than they gain
+    # BLAS runs single-threaded (many small operations), except for the Hessian
+    # products of large problems
     n, K = theta.shape
     n_z = Y.shape[1] * (max(K - n, 0) if exact_fit else K)
     threads = None
@@ -237,7 +239,8 @@ def _newton(P, tol, max_iter, z0, threads=None):
         """Exact fit: a dual certificate of relative accuracy ``tol``. The
         gradient of the smoothed norm, ``Lam = U diag(s / sq) V^T``, projected
         on ``{C^T Lam = 0}`` and scaled into the unit spectral-norm ball, is
-        dual feasible; ``<Lam, c>`` bounds the optimum from below."""
+        dual feasible; ``<Lam, c>`` bounds the optimum from below. Returns
+        the relative gap."""
         U, s, Vt = np.linalg.svd(image(z), full_matrices=False)
         lam = (U * (s / np.sqrt(s * s + mu * mu))) @ Vt
         if CtC_pinv[0] is None:
@@ -247,7 +250,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         lam -= (CtC_pinv[0] @ (C2 @ lam.ravel()) @ C2).reshape(q, r)
         spec = np.linalg.svd(lam, compute_uv=False)[0]
         lower = float(np.sum(lam * c)) / max(1.0, spec)
-        return float(np.sum(s)) - lower <= tol * float(np.sum(s))
+        return (float(np.sum(s)) - lower) / max(float(np.sum(s)), 1e-300)
 
     for it in range(1, max_iter + 1):
         U, s, Vt = np.linalg.svd(image(z), full_matrices=True)
@@ -277,9 +280,16 @@ def _newton(P, tol, max_iter, z0, threads=None):
             z = z + t * step
         # a full, small step: the smoothed problem is solved to its accuracy
         if (t == 1.0 and decrement <= _STAGE * mu * scale / s0[0]) or decrement <= 1e-15 * scale or t <= 1e-12:
-            if mu <= mu_final or (H is None and certified(z, mu)):
+            if mu <= mu_final:
                 return z, it, True
-            mu_new = max(mu * _SHRINK, mu_final)
+            shrink = _SHRINK
+            if H is None:
+                gap = certified(z, mu)
+                if gap <= tol:
+                    return z, it, True
+                # the gap shrinks about like mu: aim below the accuracy asked for
+                shrink = min(_SHRINK, max(_SHRINK ** 2, 0.3 * tol / gap))
+            mu_new = max(mu * shrink, mu_final)
             # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
             # (Hessian of the last step), kept when it lowers the next smoothed objective
             dgrad = alpha * (C2 @ ((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel())

@@ -244,6 +244,8 @@ def test_smoothed_hessian_matches_finite_differences(q, r, rng):
     fd = np.array([(grad(z + h * e) - grad(z - h * e)) / (2 * h) for e in np.eye(nz)])
     np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
     assert np.linalg.eigvalsh(hess).min() > 0
+    threaded = _SmoothedHessian(C, threads=2)(U, s, Vt, np.sqrt(s * s + mu * mu), mu)
+    np.testing.assert_allclose(threaded, hess, rtol=1e-12, atol=1e-12 * np.abs(hess).max())
 
 
 def test_newton_certificate_meets_the_requested_accuracy(rng):
