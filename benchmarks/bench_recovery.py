@@ -47,6 +47,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -298,7 +299,7 @@ def summarize(rows, log):
     """The targets of the issue, over the rows of one or several runs."""
     log("Summary")
     # one row per configuration: the operators ("paper", "sksym") of separate runs are
-    # combined, and a later run of the same configuration and operator replaces an earlier one
+    # combined; runs of the same configuration and operator are merged below
     merged = {}
     for r in rows:
         key = (r["name"], r["r"])
@@ -314,7 +315,7 @@ def summarize(rows, log):
                 continue
             # sample counts from the run with more seeds, timings from the one with more timed
             # seeds (the later run on ties)
-            base, other = (new, old) if len(new["n_recover"]) >= len(old["n_recover"]) else (old, new)
+            base = new if len(new["n_recover"]) >= len(old["n_recover"]) else old
             timed = new if _n_timed(new) >= _n_timed(old) else old
             base = {k: v for k, v in base.items() if k not in _TIMING_KEYS}
             base.update({k: v for k, v in timed.items() if k in _TIMING_KEYS})
@@ -364,8 +365,8 @@ def summarize(rows, log):
         if r["m"] == 10 and "speedup_full" in res:
             log(f"  speed-up vs cvxpy+SCS at m=10, {r['name']} ({_n_timed(res)} seeds timed, median "
                 f"{res['t_ours']:.3f}s vs {res['t_scs_full']:.2f}s): authors' uncompressed formulation "
-                f"{res['speedup_full']:.0f}x ({'PASS' if res['speedup_full'] >= 20 else 'MISSED'}, "
-                f"target >= 20x); same compressed problem {res['speedup']:.0f}x")
+                f"{res['speedup_full']:.1f}x ({'PASS' if res['speedup_full'] >= 20 else 'MISSED'}, "
+                f"target >= 20x); same compressed problem {res['speedup']:.1f}x")
     for r in rows:
         if r["group"] == "SE" and r["m"] == 20 and r["d"] == 2 and r["target"] == "ortho":
             for pts in ("paper", "sksym"):
@@ -377,7 +378,6 @@ def summarize(rows, log):
 
 def _git_revision():
     """The commit the benchmark runs (with '+changes' for a modified tree), or 'unknown'."""
-    import subprocess
     here = os.path.dirname(os.path.abspath(__file__))
     try:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,

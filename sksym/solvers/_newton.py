@@ -108,10 +108,8 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     t0 = time.perf_counter()
     # BLAS runs single-threaded (many small operations), except for the Hessian
     # products of large problems
-    n, K = theta.shape
-    n_z = Y.shape[1] * (max(K - n, 0) if exact_fit else K)
     threads = None
-    if _newton_flops(operator.n_generators, operator.rank, n_z) > _THREADED_FLOPS:
+    if _step_flops(theta, operator, exact_fit) > _THREADED_FLOPS:
         threads = max([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] or [1])
     with threadpool_limits(limits=1, user_api="blas"):
         P = reduce_problem(theta, Y, operator, alpha, exact_fit)
@@ -305,6 +303,15 @@ def _newton_flops(q, r, n_z):
     return n_z * q * r * (q + r) + n_z * n_z * q * r
 
 
+def _step_flops(theta, operator, exact_fit):
+    """:func:`_newton_flops` of a problem (the exact fit has ``K - n`` unknowns per output)."""
+    if np.ndim(theta) != 2 or not hasattr(operator, "n_generators"):
+        return 0.0             # invalid input: the solver's own checks will say what is wrong
+    n, K = np.shape(theta)
+    n_z = operator.n_outputs * (max(K - n, 0) if exact_fit else K)
+    return _newton_flops(operator.n_generators, operator.rank, n_z)
+
+
 def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="auto", tol=1e-6,
                   max_iter=None, warm_start=None):
     """Solve a promote problem with sksym's own solvers.
@@ -356,10 +363,7 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
         raise ValueError(f"solver must be 'auto', 'newton' or 'admm'; got {solver!r}.")
     kwargs = {} if max_iter is None else {"max_iter": max_iter}
     if solver == "auto":
-        n, K = np.shape(theta)
-        n_out = operator.n_outputs
-        n_z = n_out * (max(K - n, 0) if exact_fit else K)
-        flops = _newton_flops(operator.n_generators, operator.rank, n_z)
+        flops = _step_flops(theta, operator, exact_fit)
         if flops <= _AUTO_NEWTON_FLOPS:
             solver = "newton"
         elif flops <= _AUTO_HYBRID_FLOPS:

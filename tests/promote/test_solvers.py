@@ -197,6 +197,10 @@ def test_solve_promote_picks_by_size(rng):
     assert solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1).solver == "admm"
     with pytest.raises(ValueError, match="solver"):
         solve_promote(theta, y, op, 0.1, solver="lbfgs")
+    with pytest.raises(ValueError, match="theta must be 2-D"):
+        solve_promote(theta[0], y, op, 0.1)
+    with pytest.raises(TypeError, match="CompressedLieOperator"):
+        solve_promote(theta, y, "op", 0.1)
 
 
 def _hard_exact_fit_problem(rng):
