@@ -18,6 +18,7 @@ _SHRINK = 0.1                 # continuation factor of the smoothing parameter
 _AUTO_NEWTON_FLOPS = 1e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
+_AUTO_NEWTON_SIZE = 5e7       # ADMM when one of Newton's three (n_z, q, r) work arrays is larger
 _THREADED_FLOPS = 1e8         # Newton lets BLAS use its threads above this cost per step
 
 
@@ -109,7 +110,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     # BLAS runs single-threaded (many small operations), except for the Hessian
     # products of large problems
     threads = None
-    if _step_flops(theta, operator, exact_fit) > _THREADED_FLOPS:
+    if _step_cost(theta, operator, exact_fit)[0] > _THREADED_FLOPS:
         threads = max([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] or [1])
     with threadpool_limits(limits=1, user_api="blas"):
         P = reduce_problem(theta, Y, operator, alpha, exact_fit)
@@ -303,13 +304,15 @@ def _newton_flops(q, r, n_z):
     return n_z * q * r * (q + r) + n_z * n_z * q * r
 
 
-def _step_flops(theta, operator, exact_fit):
-    """:func:`_newton_flops` of a problem (the exact fit has ``K - n`` unknowns per output)."""
+def _step_cost(theta, operator, exact_fit):
+    """Operations of one Newton step on a problem (:func:`_newton_flops`; the exact fit
+    has ``K - n`` unknowns per output) and the size of one of its work arrays."""
     if np.ndim(theta) != 2 or not hasattr(operator, "n_generators"):
-        return 0.0             # invalid input: the solver's own checks will say what is wrong
+        return 0.0, 0.0        # invalid input: the solver's own checks will say what is wrong
     n, K = np.shape(theta)
     n_z = operator.n_outputs * (max(K - n, 0) if exact_fit else K)
-    return _newton_flops(operator.n_generators, operator.rank, n_z)
+    q, r = operator.n_generators, operator.rank
+    return _newton_flops(q, r, n_z), float(n_z) * q * r
 
 
 def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="auto", tol=1e-6,
@@ -337,7 +340,8 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
         ``150`` iterations (easy problems, where the data nearly determine
         the model, converge within them) and then, if it has not converged,
         Newton from a cold start (its iteration count is bounded, ADMM's
-        is not); above, ADMM alone.
+        is not); above, or when Newton's work arrays would exceed about
+        ``5e7`` numbers each (``n_z * q * r``; three are kept), ADMM alone.
     tol : float, default=1e-6
         Tolerance of the chosen solver.
     max_iter : int, default=None
@@ -363,8 +367,10 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
         raise ValueError(f"solver must be 'auto', 'newton' or 'admm'; got {solver!r}.")
     kwargs = {} if max_iter is None else {"max_iter": max_iter}
     if solver == "auto":
-        flops = _step_flops(theta, operator, exact_fit)
-        if flops <= _AUTO_NEWTON_FLOPS:
+        flops, size = _step_cost(theta, operator, exact_fit)
+        if size > _AUTO_NEWTON_SIZE:
+            solver = "admm"
+        elif flops <= _AUTO_NEWTON_FLOPS:
             solver = "newton"
         elif flops <= _AUTO_HYBRID_FLOPS:
             with warnings.catch_warnings():

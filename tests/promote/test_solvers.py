@@ -186,7 +186,7 @@ def test_newton_and_admm_agree_near_the_recovery_threshold(rng):
     np.testing.assert_allclose(theta @ b.coef[0], y, atol=1e-9)
 
 
-def test_solve_promote_picks_by_size(rng):
+def test_solve_promote_picks_by_size(rng, monkeypatch):
     lib, op = _operator(SE(3), 3, 2)
     X = rng.uniform(-1, 1, size=(9, 3))
     y = rng.normal(size=9)
@@ -197,6 +197,9 @@ def test_solve_promote_picks_by_size(rng):
     assert solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1).solver == "admm"
     with pytest.raises(ValueError, match="solver"):
         solve_promote(theta, y, op, 0.1, solver="lbfgs")
+    import sksym.solvers._newton as newton_module
+    monkeypatch.setattr(newton_module, "_AUTO_NEWTON_SIZE", 10.0)   # Newton's arrays "too large"
+    assert solve_promote(theta, y, op, 0.1).solver == "admm"
     with pytest.raises(ValueError, match="theta must be 2-D"):
         solve_promote(theta[0], y, op, 0.1)
     with pytest.raises(TypeError, match="CompressedLieOperator"):
