@@ -243,7 +243,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         U, s, Vt = np.linalg.svd(image(z), full_matrices=False)
         lam = (U * (s / np.sqrt(s * s + mu * mu))) @ Vt
         if CtC_pinv[0] is None:
-            w, V = scipy.linalg.eigh(C2 @ C2.T, check_finite=False)
+            w, V = scipy.linalg.eigh(P.CtC(), check_finite=False)
             keep = w > 1e-12 * w[-1]
             CtC_pinv[0] = (V[:, keep] / w[keep]) @ V[:, keep].T
         lam -= (CtC_pinv[0] @ (C2 @ lam.ravel()) @ C2).reshape(q, r)

@@ -81,16 +81,12 @@ class ReducedProblem:
 
     def C_matrix(self):
         """``C`` as a dense ``(q * r, nz)`` matrix (for the cvxpy backend)."""
-        A2 = self.op.tensor.reshape(self.q * self.r, -1)
-        if self.N is None:
-            return A2
-        n_out, K = self.n_outputs, self.K
-        q_r = A2.shape[0]
-        return np.einsum("iak,kz->iaz", A2.reshape(q_r, n_out, K), self.N).reshape(q_r, -1)
+        C = self.C_stack()
+        return C.reshape(C.shape[0], -1).T
 
     def C_stack(self):
         """``C`` as a dense ``(nz, q, r)`` array: ``C_stack()[k]`` is the image of
-        the ``k``-th coordinate (one GEMM; for the Newton solver)."""
+        the ``k``-th coordinate (one GEMM; for Newton, and transposed for cvxpy)."""
         A2 = self.op.tensor.reshape(self.q * self.r, -1)
         if self.N is None:
             return np.ascontiguousarray(A2.T).reshape(-1, self.q, self.r)
