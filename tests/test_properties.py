@@ -1,7 +1,7 @@
 """Property-based checks of the group/representation layer (hypothesis)."""
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.preprocessing import PolynomialFeatures
 
@@ -26,6 +26,7 @@ def test_rho_is_a_homomorphism_and_fixes_its_basis(gi, ri, seed):
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10**6), degree=st.integers(1, 4))
+@example(seed=65535, degree=4)          # badly scaled features: Cholesky is ill-conditioned
 def test_symmetric_ridge_invariant_for_any_data(seed, degree):
     rng = np.random.RandomState(seed)
     X = rng.standard_cauchy(size=(25, 3)).clip(-50, 50)     # heavy tails, any distribution

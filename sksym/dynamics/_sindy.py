@@ -1,6 +1,5 @@
 """SINDy restricted exactly to group-equivariant vector fields."""
 
-import contextlib
 import numbers
 import warnings
 
@@ -8,6 +7,7 @@ import numpy as np
 import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
+from .._threads import blas_limit
 from .._validation import check_alpha, check_library, check_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import Scalar
@@ -91,11 +91,7 @@ def _subspace(Boff, tol):
 
 def _single_thread_blas():
     """Small dense problems: BLAS threads bring nothing and spin on a busy machine."""
-    try:  # a dependency of scikit-learn
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return blas_limit(1)
 
 
 def sequential_threshold(theta, Y, basis, threshold, alpha, max_iter, unbias=True, tol=1e-10):

@@ -1,5 +1,7 @@
 """Ridge regression restricted exactly to equivariant models."""
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 from sklearn.utils.validation import _check_sample_weight, validate_data
@@ -180,8 +182,13 @@ class SymmetricRidge(DictionaryRegressor):
 
 
 def _ridge_solve(H, g, alpha):
+    """Solve ``(H + alpha I) c = g``: Cholesky, or, when the matrix is singular
+    or too ill-conditioned for it (badly scaled features), the SVD-based
+    least-squares solution."""
     A = H + alpha * np.eye(H.shape[0])
     try:
-        return scipy.linalg.solve(A, g, assume_a="pos", check_finite=False)
-    except (scipy.linalg.LinAlgError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+            return scipy.linalg.solve(A, g, assume_a="pos", check_finite=False)
+    except (scipy.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
         return scipy.linalg.lstsq(A, g, check_finite=False)[0]

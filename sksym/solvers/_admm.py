@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
 
+from .._threads import blas_limit
 from ._nuclear import _svt
 from ._problem import check_problem, reduce_problem
 
@@ -154,7 +154,7 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         raise ValueError(f"rho must be a positive finite float; got {rho!r}.")
     t0 = time.perf_counter()
     # many small dense operations: BLAS threads cost more than they gain
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_limit(1):
         P = reduce_problem(theta, Y, operator, alpha, exact_fit)
         z, n_iter, converged, state = _admm(P, tol, max_iter, warm_start, rho, relaxation)
         W = P.coef(z)

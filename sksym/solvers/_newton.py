@@ -5,16 +5,17 @@ import warnings
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_info, threadpool_limits
 
+from .._threads import blas_limit, blas_max_threads
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
 from ._problem import check_problem, reduce_problem
 
 __all__ = ["newton_promote", "solve_promote"]
 
-_STAGE = 1e-3                 # a smoothing level is solved when the decrement is below this (relative)
-_SHRINK = 0.1                 # continuation factor of the smoothing parameter
+_STAGE = 3.0                  # a smoothing level is solved when the decrement is below this (relative)
+_SHRINK = 0.04                # continuation factor of the smoothing parameter
 _AUTO_NEWTON_FLOPS = 1e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
@@ -26,16 +27,19 @@ def _divided_differences(s, sq, mu):
     """Second-order divided differences of ``phi(t) = sqrt(t^2 + mu^2)`` at the
     singular values: ``(phi'(a) - phi'(b)) / (a - b)`` and
     ``(phi'(a) + phi'(b)) / (a + b)``, written without cancellation."""
-    a, b = s[:, None], s[None, :]
-    sa, sb = sq[:, None], sq[None, :]
-    cross = a * sb + b * sa                   # >= 0, zero only when a = b = 0
-    both_zero = cross == 0
-    safe = np.where(both_zero, 1.0, cross)
-    plus = mu * mu * (a + b) / (sa * sb * safe)
-    times = safe / (sa * sb * np.where(both_zero, 1.0, a + b))
-    plus[both_zero] = 1.0 / mu                # phi''(0)
-    times[both_zero] = 1.0 / mu               # phi'(t) / t at 0
-    return plus, times
+    cross = np.multiply.outer(s, sq)
+    cross += cross.T                          # a sq_b + b sq_a >= 0, zero only when a = b = 0
+    sasb = np.multiply.outer(sq, sq)
+    apb = np.add.outer(s, s)
+    if s.size and s[-1] == 0.0:               # exact zeros: phi''(0) = phi'(t) / t at 0 = 1 / mu
+        both_zero = cross == 0
+        cross[both_zero] = apb[both_zero] = 1.0
+        plus = mu * mu * apb / (sasb * cross)
+        times = cross / (sasb * apb)
+        plus[both_zero] = times[both_zero] = 1.0 / mu
+        return plus, times
+    sasb_cross = sasb * cross
+    return (mu * mu) * apb / sasb_cross, cross / (sasb * apb)
 
 
 def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, max_iter=200,
@@ -46,13 +50,13 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     ``sum_i sqrt(s_i^2 + mu^2) - mu`` (``s_i`` the singular values), which is
     smooth, convex and within ``min(q, rank) * mu`` of it; damped Newton steps
     (exact Hessian, from the singular vectors and divided differences of the
-    smoothing function) minimise it, and ``mu`` shrinks tenfold each time a
-    Newton step is small (up to a hundredfold when the exact fit's duality gap
-    is far above ``tol``), the next start predicted to first order along the
-    path of minimisers. It stops at ``mu = tol * ||M(W0)||_* / (10 min(q,
-    rank))`` or, for the exact fit, as soon as a dual certificate (the
-    smoothed gradient projected on the dual feasible set) proves a relative
-    accuracy ``tol`` on the objective. About 15-30 steps solve a problem
+    smoothing function) minimise it, and ``mu`` shrinks 25-fold as soon as a
+    full Newton step has a decrement below ``3 mu ||M(W0)||_* / ||M(W0)||_2``
+    (``W0`` the least-squares start), the next start predicted to first
+    order along the path of minimisers. It stops at
+    ``mu = tol * ||M(W0)||_* / (10 min(q, rank))``, where the smoothing and
+    the unfinished Newton steps each cost a fraction of ``tol`` (relative).
+    About 10-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
     coefficients and a ``q x r`` compressed matrix (BLAS threads are used
@@ -111,8 +115,8 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     # products of large problems
     threads = None
     if _step_cost(theta, operator, exact_fit)[0] > _THREADED_FLOPS:
-        threads = max([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] or [1])
-    with threadpool_limits(limits=1, user_api="blas"):
+        threads = blas_max_threads()
+    with blas_limit(1):
         P = reduce_problem(theta, Y, operator, alpha, exact_fit)
         z0 = None
         if warm_start is not None:
@@ -159,7 +163,7 @@ class _SmoothedHessian:
 
     def __call__(self, U, s, Vt, sq, mu):
         if self.threads and self.threads > 1:     # large products: BLAS threads pay
-            with threadpool_limits(limits=self.threads, user_api="blas"):
+            with blas_limit(self.threads):
                 return self._hessian(U, s, Vt, sq, mu)
         return self._hessian(U, s, Vt, sq, mu)
 
@@ -192,6 +196,23 @@ class _SmoothedHessian:
         return hess
 
 
+_gesdd, _gesdd_lwork, _potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(
+    ("gesdd", "gesdd_lwork", "potrf", "potrs"), dtype=np.float64)
+
+
+def _factor(hess):
+    """A solver for the symmetric positive (semi)definite ``hess``: Cholesky,
+    least squares when that fails."""
+    fac, info = _potrf(hess, lower=0, clean=0)
+    if info == 0:
+        def solve(v):
+            return _potrs(fac, v, lower=0)[0]
+    else:
+        def solve(v):
+            return scipy.linalg.lstsq(hess, v, check_finite=False, cond=1e-14)[0]
+    return solve
+
+
 def _newton(P, tol, max_iter, z0, threads=None):
     q, r, nz = P.q, P.r, P.n_z
     H, g_data = P.H, P.g
@@ -207,6 +228,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         q, r = r, q
     C2 = C.reshape(nz, q * r)
     hessian = _SmoothedHessian(C, threads)
+    full = not hessian.project                 # the Hessian needs all of V, or its first q columns
 
     def image(z):
         return c + (z @ C2).reshape(q, r)
@@ -214,9 +236,18 @@ def _newton(P, tol, max_iter, z0, threads=None):
     def data(z):
         return 0.0 if H is None else 0.5 * z @ H @ z - g_data @ z
 
-    def smoothed(z, mu):
-        s = np.linalg.svd(image(z), compute_uv=False)
-        return data(z) + alpha * float(np.sum(np.sqrt(s * s + mu * mu) - mu))
+    lwork = int(_gesdd_lwork(q, r, compute_uv=1, full_matrices=int(full))[0])
+    lwork_values = int(_gesdd_lwork(q, r, compute_uv=0)[0])
+
+    def svd(z):               # LAPACK directly: numpy's and scipy's wrappers cost more than small SVDs
+        X = image(z)
+        U, s, Vt, info = _gesdd(X, compute_uv=1, full_matrices=int(full), lwork=lwork)
+        if info != 0:         # pragma: no cover (gesdd did not converge)
+            U, s, Vt = scipy.linalg.svd(X, full_matrices=full, lapack_driver="gesvd", check_finite=False)
+        return U, s, Vt
+
+    def smoothed(z, s, mu):
+        return data(z) + alpha * (float(np.sqrt(s * s + mu * mu).sum()) - mu * s.size)
 
     # the smoothing levels come from the cold start (least squares or the
     # minimum-norm interpolant), so that a warm start changes only the path
@@ -224,78 +255,65 @@ def _newton(P, tol, max_iter, z0, threads=None):
         z = scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0]
     else:
         z = np.zeros(nz)
-    s0 = np.linalg.svd(image(z), compute_uv=False)
+    U, s, Vt = svd(z)
+    s0 = s
     scale = alpha * float(np.sum(s0)) + abs(data(z))
     if scale == 0.0 or s0[0] == 0.0:
         return z, 0, True
     if z0 is not None:
         z = np.asarray(z0, dtype=float).copy()
+        U, s, Vt = svd(z)
     mu = 0.1 * s0[0]
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
-    CtC_pinv = [None]
-
-    def certified(z, mu):
-        """Exact fit: a dual certificate of relative accuracy ``tol``. The
-        gradient of the smoothed norm, ``Lam = U diag(s / sq) V^T``, projected
-        on ``{C^T Lam = 0}`` and scaled into the unit spectral-norm ball, is
-        dual feasible; ``<Lam, c>`` bounds the optimum from below. Returns
-        the relative gap."""
-        U, s, Vt = np.linalg.svd(image(z), full_matrices=False)
-        lam = (U * (s / np.sqrt(s * s + mu * mu))) @ Vt
-        if CtC_pinv[0] is None:
-            w, V = scipy.linalg.eigh(P.CtC(), check_finite=False)
-            keep = w > 1e-12 * w[-1]
-            CtC_pinv[0] = (V[:, keep] / w[keep]) @ V[:, keep].T
-        lam -= (CtC_pinv[0] @ (C2 @ lam.ravel()) @ C2).reshape(q, r)
-        spec = np.linalg.svd(lam, compute_uv=False)[0]
-        lower = float(np.sum(lam * c)) / max(1.0, spec)
-        return (float(np.sum(s)) - lower) / max(float(np.sum(s)), 1e-300)
-
     for it in range(1, max_iter + 1):
-        U, s, Vt = np.linalg.svd(image(z), full_matrices=True)
         sq = np.sqrt(s * s + mu * mu)
-        grad = alpha * (C2 @ ((U * (s / sq)) @ Vt[:q]).ravel())
+        grad = C2 @ ((U * (s / sq)) @ Vt[:q]).ravel()
+        if alpha != 1.0:
+            grad *= alpha
         if H is not None:
             grad += H @ z - g_data
         hess = hessian(U, s, Vt, sq, mu)
-        hess *= alpha
+        if alpha != 1.0:
+            hess *= alpha
         if H is not None:
             hess += H
-        hess[np.diag_indices(nz)] += 1e-14 * np.trace(hess) / nz
-        try:
-            fac = scipy.linalg.cho_factor(hess, check_finite=False)
-            solve = lambda v: scipy.linalg.cho_solve(fac, v, check_finite=False)  # noqa: E731
-        except np.linalg.LinAlgError:
-            solve = lambda v: scipy.linalg.lstsq(hess, v, check_finite=False, cond=1e-14)[0]  # noqa: E731
+        hess.flat[::nz + 1] += 1e-14 * hess.trace() / nz
+        solve = _factor(hess)
         step = -solve(grad)
         decrement = float(-grad @ step)
         if not decrement > 0.0:               # no descent left at this smoothing level
             decrement, step = 0.0, np.zeros(nz)
-        f0 = data(z) + alpha * float(np.sum(sq - mu))
+        # backtracking line search; the singular vectors of the accepted point
+        # serve the next step
+        f0 = data(z) + alpha * (float(sq.sum()) - mu * s.size)
         t = 1.0
-        while t > 1e-12 and smoothed(z + t * step, mu) > f0 - 0.25 * t * decrement:
+        while t > 1e-12:
+            z_t = z + t * step
+            if t == 1.0:      # usually accepted: with its singular vectors
+                U_t, s_t, Vt_t = svd(z_t)
+            else:
+                s_t = _gesdd(image(z_t), compute_uv=0, lwork=lwork_values)[1]
+            if smoothed(z_t, s_t, mu) <= f0 - 0.25 * t * decrement:
+                z = z_t
+                U, s, Vt = (U_t, s_t, Vt_t) if t == 1.0 else svd(z)
+                break
             t *= 0.5
-        if t > 1e-12:
-            z = z + t * step
         # a full, small step: the smoothed problem is solved to its accuracy
-        if (t == 1.0 and decrement <= _STAGE * mu * scale / s0[0]) or decrement <= 1e-15 * scale or t <= 1e-12:
-            if mu <= mu_final:
-                return z, it, True
-            shrink = _SHRINK
-            if H is None:
-                gap = certified(z, mu)
-                if gap <= tol:
-                    return z, it, True
-                # the gap shrinks about like mu: aim below the accuracy asked for
-                shrink = min(_SHRINK, max(_SHRINK ** 2, 0.3 * tol / gap))
-            mu_new = max(mu * shrink, mu_final)
-            # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
-            # (Hessian of the last step), kept when it lowers the next smoothed objective
-            dgrad = alpha * (C2 @ ((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel())
-            z_pred = z - (mu_new - mu) * solve(dgrad)
-            if smoothed(z_pred, mu_new) < smoothed(z, mu_new):
-                z = z_pred
-            mu = mu_new
+        level_done = ((t == 1.0 and decrement <= _STAGE * mu * scale / s0[0])
+                      or decrement <= 1e-15 * scale or t <= 1e-12)
+        if not level_done:
+            continue
+        if mu <= mu_final:
+            return z, it, True
+        mu_new = max(mu * _SHRINK, mu_final)
+        # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
+        # (Hessian of the last step), kept when it lowers the next smoothed objective
+        dgrad = alpha * (C2 @ ((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel())
+        z_pred = z - (mu_new - mu) * solve(dgrad)
+        U_p, s_p, Vt_p = svd(z_pred)
+        if smoothed(z_pred, s_p, mu_new) < smoothed(z, s, mu_new):
+            z, U, s, Vt = z_pred, U_p, s_p, Vt_p
+        mu = mu_new
     return z, max_iter, False
 
 

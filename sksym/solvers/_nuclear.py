@@ -6,7 +6,8 @@ from itertools import islice
 import numpy as np
 import scipy.linalg
 import scipy.sparse
-from threadpoolctl import threadpool_limits
+
+from .._threads import blas_limit
 
 __all__ = ["CompressedLieOperator", "prox_nuclear_norm", "promote_objective"]
 
@@ -71,7 +72,7 @@ class CompressedLieOperator:
     """
 
     def __init__(self, lie_derivative, tol=1e-12):
-        with threadpool_limits(limits=1, user_api="blas"):
+        with blas_limit(1):
             op = lie_derivative
             if getattr(op.output_rep, "is_affine", False):
                 raise ValueError(

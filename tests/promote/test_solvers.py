@@ -255,7 +255,7 @@ def test_smoothed_hessian_matches_finite_differences(q, r, rng):
     np.testing.assert_allclose(threaded, hess, rtol=1e-12, atol=1e-12 * np.abs(hess).max())
 
 
-def test_newton_certificate_meets_the_requested_accuracy(rng):
+def test_newton_meets_the_requested_accuracy(rng):
     theta, y, op = _hard_exact_fit_problem(rng)
     ref = newton_promote(theta, y, op, exact_fit=True, tol=1e-10)
     for tol in (1e-3, 1e-5, 1e-7):

@@ -1,0 +1,27 @@
+"""BLAS thread limits for the solvers (private).
+
+``threadpoolctl.threadpool_limits`` scans the loaded libraries on every call
+(about 2 ms, more than a whole small solve); one controller, created on first
+use, is scanned once.
+"""
+
+from threadpoolctl import ThreadpoolController
+
+_CONTROLLER = []
+
+
+def _controller():
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+def blas_limit(limits):
+    """Context manager: BLAS uses at most ``limits`` threads inside it."""
+    return _controller().limit(limits=limits, user_api="blas")
+
+
+def blas_max_threads():
+    """The largest thread count the loaded BLAS libraries are set to use."""
+    libs = _controller().select(user_api="blas").lib_controllers
+    return max([lib.num_threads for lib in libs] or [1])
