@@ -16,7 +16,7 @@ __all__ = ["newton_promote", "solve_promote"]
 
 _STAGE = 3.0                  # a smoothing level is solved when the decrement is below this (relative)
 _SHRINK = 0.04                # continuation factor of the smoothing parameter
-_AUTO_NEWTON_FLOPS = 1e9      # "auto": Newton when one of its steps costs less than this,
+_AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
 _AUTO_NEWTON_SIZE = 5e7       # ADMM when one of Newton's three (n_z, q, r) work arrays is larger
@@ -353,7 +353,7 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
         :func:`newton_promote` or :func:`admm_promote`. ``"auto"`` decides
         by the cost of one Newton step (``n_z q r (q + r) + n_z^2 q r``
         operations for ``n_z`` unknowns and a ``q x r`` compressed matrix):
-        up to ``1e9``, Newton (fast, and it does not slow down on
+        up to ``2e9``, Newton (fast, and it does not slow down on
         ill-conditioned problems); up to ``1e10``, ADMM for at most
         ``150`` iterations (easy problems, where the data nearly determine
         the model, converge within them) and then, if it has not converged,
