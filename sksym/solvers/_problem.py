@@ -29,7 +29,7 @@ class ReducedProblem:
     (penalised form) or ``I (x) N`` (exact fit). ``C`` is never formed.
     """
 
-    def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, gram):
+    def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit):
         self.op = op                # CompressedLieOperator
         self.q, self.r = q, r
         self.c = c                  # (q, r)
@@ -42,7 +42,6 @@ class ReducedProblem:
         self.n_outputs = n_outputs
         self.K = K
         self.exact_fit = exact_fit
-        self._gram = gram           # A^T A, (p, p)
 
     @property
     def n_z(self):
@@ -71,7 +70,7 @@ class ReducedProblem:
         return self.embed_t(self.op._adjoint(V))
 
     def CtC(self):
-        G = self._gram
+        G = self.op._gram()           # cached by the operator
         if self.N is None:
             return G.copy()
         n_out, K, N = self.n_outputs, self.K, self.N
@@ -157,7 +156,6 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit):
     n, K = theta.shape
     n_out = Y.shape[1]
     q, r = operator.n_generators, operator.rank
-    gram = operator._gram()
     if not exact_fit:
         T = theta / np.sqrt(n)
         G = T.T @ T
@@ -165,7 +163,7 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit):
         g = (theta.T @ Y / n).T.ravel()
         f0 = 0.5 * float(np.sum(Y * Y)) / n
         return ReducedProblem(operator, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
-                              n_out, K, False, gram)
+                              n_out, K, False)
     if n == 0:
         U, s, Vt = np.zeros((0, 0)), np.zeros(0), np.eye(K)
     else:
@@ -175,4 +173,4 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit):
     w0 = W0T.T.ravel()
     N = Vt[rank:].T                                              # (K, nzk)
     c = operator._apply(w0)
-    return ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True, gram)
+    return ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True)
