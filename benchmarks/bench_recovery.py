@@ -40,6 +40,8 @@ Usage::
     python benchmarks/bench_recovery.py                 # the default set (below), 30 seeds
     python benchmarks/bench_recovery.py --seeds 30 --configs ortho-T-2-5,quad-SE-1-10
     python benchmarks/bench_recovery.py --quick          # 3 seeds, small configs
+    python benchmarks/bench_recovery.py --points paper --no-scs --configs d3-neighbours
+                                                         # d=3, m = 7, 9, 11, 12 (T) and 7, 9, 11 (SE)
     python benchmarks/bench_recovery.py --summarize results/bench_recovery.txt
 """
 
@@ -425,7 +427,8 @@ def main(argv=None):
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--r", type=int, default=1, choices=(1, 2, 3), help="number of inner variables")
     parser.add_argument("--configs", default=None,
-                        help="comma-separated target-group-d-m, e.g. ortho-T-2-5,quad-SE-1-10")
+                        help="comma-separated target-group-d-m, e.g. ortho-T-2-5,quad-SE-1-10, "
+                             "or 'd3-neighbours'")
     parser.add_argument("--quick", action="store_true", help="3 seeds on the small configurations")
     parser.add_argument("--tol", type=float, default=1e-6, help="solver tolerance")
     parser.add_argument("--timing-seeds", type=int, default=3,
@@ -454,6 +457,8 @@ def main(argv=None):
         summarize(rows, log)
         return 0
 
+    if args.configs == "d3-neighbours":
+        args.configs = ",".join(D3_NEIGHBOUR_CONFIGS)
     configs = [parse_config(c) for c in (args.configs.split(",") if args.configs else
                                          (QUICK_CONFIGS if args.quick else DEFAULT_CONFIGS))]
     n_seeds = 3 if args.quick else args.seeds

@@ -271,3 +271,38 @@ def test_alpha_zero_is_minimum_norm_least_squares(rng):
     theta = lib.transform(X)
     sol = admm_promote(theta, y, op, 0.0)
     np.testing.assert_allclose(sol.coef[0], np.linalg.lstsq(theta, y, rcond=None)[0], atol=1e-8)
+
+
+def test_divided_differences_with_exact_zeros():
+    from sksym.solvers._newton import _divided_differences
+    mu = 0.3
+    s = np.array([2.0, 1.0, 1.0, 0.0, 0.0])
+    sq = np.sqrt(s * s + mu * mu)
+    plus, times = _divided_differences(s, sq, mu)
+    d1 = s / sq                                        # phi'(s)
+    for i in range(5):
+        for j in range(5):
+            a, b = s[i], s[j]
+            if a != b:
+                assert np.isclose(plus[i, j], (d1[i] - d1[j]) / (a - b), rtol=1e-12)
+            else:
+                assert np.isclose(plus[i, j], mu * mu / sq[i] ** 3, rtol=1e-12)     # phi''(a)
+            if a + b > 0:
+                assert np.isclose(times[i, j], (d1[i] + d1[j]) / (a + b), rtol=1e-12)
+            else:
+                assert np.isclose(times[i, j], 1.0 / mu, rtol=1e-12)           # phi'(t) / t at 0
+
+
+def test_blas_limit_sets_and_restores_the_thread_count():
+    from threadpoolctl import threadpool_info
+    from sksym._threads import blas_limit, blas_max_threads
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    assert blas_max_threads() == max(before or [1])
+    with blas_limit(1):
+        assert all(n == 1 for n in blas_threads())
+        assert blas_max_threads() == 1
+    assert blas_threads() == before
