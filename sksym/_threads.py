@@ -5,15 +5,14 @@
 use, is scanned once.
 """
 
+import functools
+
 from threadpoolctl import ThreadpoolController
 
-_CONTROLLER = []
 
-
+@functools.lru_cache(maxsize=None)
 def _controller():
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
+    return ThreadpoolController()
 
 
 def blas_limit(limits):

@@ -38,8 +38,7 @@ def _divided_differences(s, sq, mu):
         times = cross / (sasb * apb)
         plus[both_zero] = times[both_zero] = 1.0 / mu
         return plus, times
-    sasb_cross = sasb * cross
-    return (mu * mu) * apb / sasb_cross, cross / (sasb * apb)
+    return (mu * mu) * apb / (sasb * cross), cross / (sasb * apb)
 
 
 def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, max_iter=200,
