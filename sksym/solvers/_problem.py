@@ -26,7 +26,9 @@ class ReducedProblem:
 
     ``C = A E`` with ``A`` the compressed operator (a ``(q * r, p)`` linear
     map) and ``E`` the embedding ``z -> vec(W) - vec(W0)``: the identity
-    (penalised form) or ``I (x) N`` (exact fit). ``C`` is never formed.
+    (penalised form) or ``I (x) N`` (exact fit). ADMM applies ``C`` through
+    the operator (``C_mul``, ``Ct_mul``); Newton and the cvxpy backend form it
+    densely on request (``C_stack``, ``C_matrix``).
     """
 
     def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit):
