@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 import scipy.linalg.lapack
 from sklearn.exceptions import ConvergenceWarning
 
@@ -16,6 +17,8 @@ __all__ = ["newton_promote", "solve_promote"]
 
 _STAGE = 3.0                  # a smoothing level is solved when the decrement is below this (relative)
 _SHRINK = 0.04                # continuation factor of the smoothing parameter
+_GAP_SAFETY = 0.25            # stop when the estimated error is below this fraction of tol
+_MU0 = 0.1                    # first smoothing parameter, relative to the largest singular value
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
@@ -52,7 +55,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     smoothing function) minimise it, and ``mu`` shrinks 25-fold as soon as a
     full Newton step has a decrement below ``3 mu ||M(W0)||_* / ||M(W0)||_2``
     (``W0`` the least-squares start), the next start predicted to first
-    order along the path of minimisers. It stops at
+    order along the path of minimisers. It stops when an error estimate
+    (the duality gap of ``Y = U diag(s / sqrt(s^2 + mu^2)) V^T``, dual
+    feasible at the smoothed minimiser, plus the Newton decrement) is below
+    ``tol / 4`` relative to the objective, at the latest at
     ``mu = tol * ||M(W0)||_* / (10 min(q, rank))``, where the smoothing and
     the unfinished Newton steps each cost a fraction of ``tol`` (relative).
     About 10-25 steps solve a problem
@@ -141,74 +147,100 @@ class _SmoothedHessian:
     In the singular basis a perturbation ``E = U^T dX V`` has the second-order
     term ``sum_ij E_ij (a_ij E_ij + b_ij E_ji)`` on the square block (``a, b``
     from the divided differences) plus ``sum_i |E_i,q:|^2 / sq_i`` on the
-    rectangular rest, so the Hessian is one product ``E E'^T`` of the
-    transformed coordinates with their weighted copies. When ``r >= 2 q`` the
-    rest is written as the full rows minus the square block, which needs only
-    the first ``q`` right singular vectors. The work arrays are allocated
-    once: fresh allocations of this size cost page faults on every step.
+    rectangular rest. On the square block, with ``S`` and ``A`` the symmetric
+    and antisymmetric parts of ``E``, the first term is
+    ``sum_ij (a + b)_ij S_ij^2 + (a - b)_ij A_ij^2`` with positive weights, so
+    the Hessian is one symmetric product ``Z Z^T`` of ``q r`` weighted
+    coordinates (the diagonal, the upper triangles of ``S`` and ``A``, the
+    rest). When ``r >= 2 q`` the rest is written as the full rows minus the
+    square block, which needs only the first ``q`` right singular vectors.
+    ``C`` is kept as ``(q, r, nz)``, so that the transforms are two matrix
+    products and the coordinates come out as the rows of ``Z^T``. Only the
+    upper triangle of the Hessian is filled (see :func:`_symmetric`); the
+    work arrays are allocated once (fresh allocations of this size cost page
+    faults on every step).
     """
 
     def __init__(self, C, threads=None):
-        self.C = C
-        self.threads = threads
         nz, q, r = C.shape
+        self.shape = nz, q, r
+        self.threads = threads
+        self.Cqr = np.ascontiguousarray(C.transpose(1, 2, 0)).reshape(q, r * nz)
+        self.X = np.empty((q, r * nz))
         self.project = 2 * q <= r
-        self.G = np.empty_like(C)
-        self.sq_block = np.empty((nz, q, q))
         if self.project:
-            self.F = np.empty((nz, q, q))
+            self.F = np.empty((q, q, nz))
+            self.T = np.empty((q, q, nz))
         else:
-            self.E = np.empty_like(C)
+            iu, ju = np.triu_indices(q, 1)
+            self.pairs = iu, ju
+            self.upper, self.lower = iu * r + ju, ju * r + iu
+            self.diag = np.arange(q) * (r + 1)
+            self.E = np.empty((q, r, nz))
+            self.Z = np.empty((q * r, nz))                 # rows: diagonal, S, A, rest
 
     def __call__(self, U, s, Vt, sq, mu):
+        """The Hessian; only its upper triangle is filled (see :func:`_symmetric`)."""
         if self.threads and self.threads > 1:     # large products: BLAS threads pay
             with blas_limit(self.threads):
                 return self._hessian(U, s, Vt, sq, mu)
         return self._hessian(U, s, Vt, sq, mu)
 
     def _hessian(self, U, s, Vt, sq, mu):
-        C = self.C
-        nz, q, r = C.shape
+        nz, q, r = self.shape
         plus, times = _divided_differences(s, sq, mu)
-        a, b = (plus + times) / 2.0, (plus - times) / 2.0
-        G = np.matmul(U.T, C, out=self.G)                           # U^T C_k
-        T = self.sq_block
+        X = np.matmul(U.T, self.Cqr, out=self.X)                    # U^T C_k, as (q, r, nz)
+        X3 = X.reshape(q, r, nz)
+        # symmetric rank-k updates (syrk, syr2k) on Fortran-ordered views: half
+        # the work of a general product and no copies
         if self.project:
-            F = np.matmul(G, Vt[:q].T, out=self.F)                  # U^T C_k V_q
-            np.divide(G, np.sqrt(sq)[None, :, None], out=G)
-            G2 = G.reshape(nz, -1)
-            hess = G2 @ G2.T
-            np.multiply(b, F.transpose(0, 2, 1), out=T)
-            T += (a - 1.0 / sq[:, None]) * F
-            hess += F.reshape(nz, -1) @ T.reshape(nz, -1).T
-        else:
-            E = np.matmul(G, Vt.T, out=self.E)                      # U^T C_k V
-            Ep = G                                                  # reused
-            np.divide(E[:, :, q:], sq[None, :, None], out=Ep[:, :, q:])
-            Esq = E[:, :, :q]
-            np.multiply(a, Esq, out=Ep[:, :, :q])
-            np.multiply(b, Esq.transpose(0, 2, 1), out=T)
-            Ep[:, :, :q] += T
-            hess = E.reshape(nz, -1) @ Ep.reshape(nz, -1).T
-        hess += hess.T
-        hess *= 0.5
-        return hess
+            F = np.matmul(Vt[:q], X3, out=self.F)                   # U^T C_k V_q, (q, q, nz)
+            X /= np.sqrt(sq)[:, None]
+            hess = _syrk(1.0, X.reshape(q * r, nz).T)               # full rows / sq
+            a, b = (plus + times) / 2.0, (plus - times) / 2.0
+            T = np.multiply((a - 1.0 / sq[:, None])[:, :, None], F, out=self.T)
+            T += b[:, :, None] * F.transpose(1, 0, 2)
+            return _syr2k(0.5, F.reshape(q * q, nz).T, T.reshape(q * q, nz).T, beta=1.0, c=hess,
+                          overwrite_c=1)
+        E2 = np.matmul(Vt, X3, out=self.E).reshape(q * r, nz)      # U^T C_k V, rows (i, j)
+        Z = self.Z
+        iu, ju = self.pairs
+        p = iu.size
+        zd, zs, za, zr = Z[:q], Z[q:q + p], Z[q + p:q + 2 * p], Z[q + 2 * p:]
+        np.take(E2, self.diag, axis=0, out=zd)
+        zd *= np.sqrt(np.diagonal(plus))[:, None]
+        Eu, El = E2[self.upper], E2[self.lower]
+        np.add(Eu, El, out=zs)
+        zs *= np.sqrt(0.5 * plus[iu, ju])[:, None]
+        np.subtract(Eu, El, out=za)
+        za *= np.sqrt(0.5 * times[iu, ju])[:, None]
+        np.divide(E2.reshape(q, r, nz)[:, q:], np.sqrt(sq)[:, None, None],
+                  out=zr.reshape(q, r - q, nz))
+        return _syrk(1.0, Z.T)
 
 
+def _symmetric(upper):
+    """The symmetric matrix whose upper triangle is that of ``upper``."""
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
+_syrk, _syr2k = scipy.linalg.blas.get_blas_funcs(("syrk", "syr2k"), dtype=np.float64)
 _gesdd, _gesdd_lwork, _potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(
     ("gesdd", "gesdd_lwork", "potrf", "potrs"), dtype=np.float64)
 
 
 def _factor(hess):
-    """A solver for the symmetric positive (semi)definite ``hess``: Cholesky,
-    least squares when that fails."""
+    """A solver for the symmetric positive (semi)definite matrix whose upper
+    triangle is that of ``hess``: Cholesky, least squares when that fails."""
     fac, info = _potrf(hess, lower=0, clean=0)
     if info == 0:
         def solve(v):
             return _potrs(fac, v, lower=0)[0]
     else:
+        full = _symmetric(hess)
+
         def solve(v):
-            return scipy.linalg.lstsq(hess, v, check_finite=False, cond=1e-14)[0]
+            return scipy.linalg.lstsq(full, v, check_finite=False, cond=1e-14)[0]
     return solve
 
 
@@ -228,6 +260,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
     C2 = C.reshape(nz, q * r)
     hessian = _SmoothedHessian(C, threads)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
+    ii = np.arange(nz)                         # the Hessian's diagonal
 
     def image(z):
         return c + (z @ C2).reshape(q, r)
@@ -238,8 +271,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
     lwork = int(_gesdd_lwork(q, r, compute_uv=1, full_matrices=int(full))[0])
     lwork_values = int(_gesdd_lwork(q, r, compute_uv=0)[0])
 
-    def svd(z):               # LAPACK directly: numpy's and scipy's wrappers cost more than small SVDs
-        X = image(z)
+    def svd(X):               # LAPACK directly: numpy's and scipy's wrappers cost more than small SVDs
         U, s, Vt, info = _gesdd(X, compute_uv=1, full_matrices=int(full), lwork=lwork)
         if info != 0:         # pragma: no cover (gesdd did not converge)
             U, s, Vt = scipy.linalg.svd(X, full_matrices=full, lapack_driver="gesvd", check_finite=False)
@@ -254,15 +286,17 @@ def _newton(P, tol, max_iter, z0, threads=None):
         z = scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0]
     else:
         z = np.zeros(nz)
-    U, s, Vt = svd(z)
+    X = image(z)
+    U, s, Vt = svd(X)
     s0 = s
     scale = alpha * float(np.sum(s0)) + abs(data(z))
     if scale == 0.0 or s0[0] == 0.0:
         return z, 0, True
     if z0 is not None:
         z = np.asarray(z0, dtype=float).copy()
-        U, s, Vt = svd(z)
-    mu = 0.1 * s0[0]
+        X = image(z)
+        U, s, Vt = svd(X)
+    mu = _MU0 * s0[0]
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
     for it in range(1, max_iter + 1):
         sq = np.sqrt(s * s + mu * mu)
@@ -276,27 +310,40 @@ def _newton(P, tol, max_iter, z0, threads=None):
             hess *= alpha
         if H is not None:
             hess += H
-        hess.flat[::nz + 1] += 1e-14 * hess.trace() / nz
+        hess[ii, ii] += 1e-14 * hess[ii, ii].sum() / nz
         solve = _factor(hess)
         step = -solve(grad)
         decrement = float(-grad @ step)
         if not decrement > 0.0:               # no descent left at this smoothing level
             decrement, step = 0.0, np.zeros(nz)
-        # backtracking line search; the singular vectors of the accepted point
-        # serve the next step
-        f0 = data(z) + alpha * (float(sq.sum()) - mu * s.size)
+        # error estimate: at the smoothed minimiser Y = U diag(s / sq) V^T is
+        # dual feasible, which bounds the error of f by sum s (sq - s) / sq; off
+        # it, the decrement adds what the step would still gain
+        data_z = data(z)
+        f_z = data_z + alpha * float(s.sum())
+        accurate = (alpha * float(np.sum(s * (sq - s) / sq)) + decrement
+                    <= _GAP_SAFETY * tol * abs(f_z + P.f0))
+        # backtracking line search on z + t step (image X + t dX); the singular
+        # vectors of the accepted point serve the next step
+        f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
+        z_prev = z
+        dX = (step @ C2).reshape(q, r)
         t = 1.0
         while t > 1e-12:
-            z_t = z + t * step
+            z_t, X_t = z + t * step, X + t * dX
             if t == 1.0:      # usually accepted: with its singular vectors
-                U_t, s_t, Vt_t = svd(z_t)
+                U_t, s_t, Vt_t = svd(X_t)
             else:
-                s_t = _gesdd(image(z_t), compute_uv=0, lwork=lwork_values)[1]
+                s_t = _gesdd(X_t, compute_uv=0, lwork=lwork_values)[1]
             if smoothed(z_t, s_t, mu) <= f0 - 0.25 * t * decrement:
-                z = z_t
-                U, s, Vt = (U_t, s_t, Vt_t) if t == 1.0 else svd(z)
+                z, X = z_t, X_t
+                U, s, Vt = (U_t, s_t, Vt_t) if t == 1.0 else svd(X)
                 break
             t *= 0.5
+        if accurate:          # done: keep the better of the last two points
+            if data(z) + alpha * float(s.sum()) <= f_z:
+                return z, it, True
+            return z_prev, it, True
         # a full, small step: the smoothed problem is solved to its accuracy
         level_done = ((t == 1.0 and decrement <= _STAGE * mu * scale / s0[0])
                       or decrement <= 1e-15 * scale or t <= 1e-12)
@@ -308,10 +355,12 @@ def _newton(P, tol, max_iter, z0, threads=None):
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
         dgrad = alpha * (C2 @ ((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel())
-        z_pred = z - (mu_new - mu) * solve(dgrad)
-        U_p, s_p, Vt_p = svd(z_pred)
-        if smoothed(z_pred, s_p, mu_new) < smoothed(z, s, mu_new):
-            z, U, s, Vt = z_pred, U_p, s_p, Vt_p
+        z_pred = z + (mu - mu_new) * solve(dgrad)
+        X_pred = image(z_pred)
+        s_pred = _gesdd(X_pred, compute_uv=0, lwork=lwork_values)[1]
+        if smoothed(z_pred, s_pred, mu_new) < smoothed(z, s, mu_new):
+            z, X = z_pred, X_pred
+            U, s, Vt = svd(X)
         mu = mu_new
     return z, max_iter, False
 

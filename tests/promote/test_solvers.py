@@ -233,7 +233,7 @@ def test_auto_runs_admm_then_newton_on_medium_problems(rng, monkeypatch):
 
 @pytest.mark.parametrize("q, r", [(3, 8), (5, 7), (6, 6)])
 def test_smoothed_hessian_matches_finite_differences(q, r, rng):
-    from sksym.solvers._newton import _SmoothedHessian
+    from sksym.solvers._newton import _SmoothedHessian, _symmetric
     nz, mu = 9, 0.3
     C = rng.normal(size=(nz, q, r))
     c = rng.normal(size=(q, r))
@@ -246,12 +246,12 @@ def test_smoothed_hessian_matches_finite_differences(q, r, rng):
 
     z = 0.1 * rng.normal(size=nz)
     U, s, Vt = scipy.linalg.svd(c + np.tensordot(z, C, 1))
-    hess = _SmoothedHessian(C)(U, s, Vt, np.sqrt(s * s + mu * mu), mu)
+    hess = _symmetric(_SmoothedHessian(C)(U, s, Vt, np.sqrt(s * s + mu * mu), mu))
     h = 1e-6
     fd = np.array([(grad(z + h * e) - grad(z - h * e)) / (2 * h) for e in np.eye(nz)])
     np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
     assert np.linalg.eigvalsh(hess).min() > 0
-    threaded = _SmoothedHessian(C, threads=2)(U, s, Vt, np.sqrt(s * s + mu * mu), mu)
+    threaded = _symmetric(_SmoothedHessian(C, threads=2)(U, s, Vt, np.sqrt(s * s + mu * mu), mu))
     np.testing.assert_allclose(threaded, hess, rtol=1e-12, atol=1e-12 * np.abs(hess).max())
 
 
@@ -262,6 +262,44 @@ def test_newton_meets_the_requested_accuracy(rng):
         sol = newton_promote(theta, y, op, exact_fit=True, tol=tol)
         assert sol.converged
         assert ref.objective <= sol.objective * (1 + 1e-12) and sol.objective - ref.objective <= tol * ref.objective
+
+
+@pytest.mark.parametrize("alpha", [1e-4, 1e-2, 1.0])
+def test_newton_meets_the_requested_accuracy_penalised(alpha, rng):
+    # few noisy samples and a small alpha: the objective (mostly the data
+    # misfit) is far from the data term's constant, which the stopping rule
+    # must count
+    lib, op = _operator(T(5), 5, 2)
+    u = rng.normal(size=5)
+    X = rng.uniform(-1, 1, size=(7, 5))
+    y = (X @ u) ** 2 + 0.01 * rng.normal(size=7)
+    theta = lib.transform(X)
+    ref = newton_promote(theta, y, op, alpha, tol=1e-11, max_iter=500)
+    for tol in (1e-4, 1e-6):
+        sol = newton_promote(theta, y, op, alpha, tol=tol)
+        assert sol.converged
+        assert sol.objective - ref.objective <= tol * ref.objective
+
+
+def test_exact_fit_null_space_from_qr_or_svd(rng):
+    # well-conditioned rows take the QR path, (nearly) dependent rows the SVD:
+    # both give the minimum-norm interpolant and an orthonormal null space
+    from sksym.solvers._problem import _null_space_qr, _null_space_svd, reduce_problem
+    lib, op = _operator(SE(3), 3, 2)
+    theta = lib.transform(rng.uniform(-1, 1, size=(6, 3)))
+    Y = rng.normal(size=(6, 1))
+    W0T, N = _null_space_qr(theta, Y)
+    W0T_svd, N_svd = _null_space_svd(theta, Y)
+    np.testing.assert_allclose(W0T, W0T_svd, atol=1e-12)
+    np.testing.assert_allclose(N.T @ N, np.eye(4), atol=1e-12)
+    np.testing.assert_allclose(theta @ N, 0.0, atol=1e-12)
+    np.testing.assert_allclose(N @ N.T, N_svd @ N_svd.T, atol=1e-12)     # the same subspace
+    dependent = np.vstack([theta, theta[0]])                            # a repeated sample
+    assert _null_space_qr(dependent, np.vstack([Y, Y[:1]]))[0] is None
+    P = reduce_problem(dependent, np.vstack([Y, Y[:1]]), op, 1.0, True)
+    assert P.N.shape == (10, 4)                                         # rank 6, by the SVD
+    np.testing.assert_allclose(dependent @ P.coef(np.zeros(P.n_z))[0], np.vstack([Y, Y[:1]])[:, 0],
+                               atol=1e-10)
 
 
 def test_alpha_zero_is_minimum_norm_least_squares(rng):
