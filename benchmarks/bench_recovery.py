@@ -34,6 +34,8 @@ authors' setting) solve the same problems: the paper-protocol exact-fit
 problem at n = its n_recover for the first ``--timing-seeds`` seeds, with
 cvxpy + SCS on the uncompressed operator (all evaluation points, as the
 authors' code builds it; the target's reference) and on our compressed one.
+Each side is timed as the best of up to 5 repeats within a budget (2 s for
+ours, 10 s for SCS), so that millisecond solves are not single shots.
 
 Usage::
 
@@ -190,24 +192,39 @@ def full_operator(lie_derivative):
     return CompressedLieOperator.from_tensor(np.stack(blocks), lie_derivative.n_outputs)
 
 
+def _best_time(fn, budget):
+    """Result of ``fn()`` and its best wall time over repeats (at most 5, while the
+    total stays under ``budget`` seconds): single shots of millisecond solves
+    vary by tens of percent on a shared machine."""
+    t0 = time.perf_counter()
+    out = fn()
+    best = total = time.perf_counter() - t0
+    for _ in range(4):
+        if total + best > budget:
+            break
+        t0 = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t0
+        best, total = min(best, dt), total + dt
+    return out, best
+
+
 def time_one(theta, y, op, w_true, n, tol, scs, op_full=None):
+    """Our solver and cvxpy + SCS on the same problem, each timed as the best of
+    up to 5 repeats within a budget (2 s for ours, 10 s for SCS)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        t0 = time.perf_counter()
-        a = solve_promote(theta[:n], y[:n], op, exact_fit=True, tol=tol)
-        ta = time.perf_counter() - t0
+        a, ta = _best_time(lambda: solve_promote(theta[:n], y[:n], op, exact_fit=True, tol=tol), 2.0)
         out = {"ours_time": ta, "ours_ok": rel_error(a.coef[0], w_true) < THRESHOLD,
                "ours_obj": a.objective}
         if scs:
-            t0 = time.perf_counter()
-            b = cvxpy_promote(theta[:n], y[:n], op, exact_fit=True, solver="SCS", max_iters=2500)
-            out.update(scs_time=time.perf_counter() - t0,
-                       scs_ok=rel_error(b.coef[0], w_true) < THRESHOLD, scs_obj=b.objective)
+            b, tb = _best_time(lambda: cvxpy_promote(theta[:n], y[:n], op, exact_fit=True, solver="SCS",
+                                                     max_iters=2500), 10.0)
+            out.update(scs_time=tb, scs_ok=rel_error(b.coef[0], w_true) < THRESHOLD, scs_obj=b.objective)
         if scs and op_full is not None:
-            t0 = time.perf_counter()
-            b = cvxpy_promote(theta[:n], y[:n], op_full, exact_fit=True, solver="SCS", max_iters=2500)
-            out.update(scs_full_time=time.perf_counter() - t0,
-                       scs_full_ok=rel_error(b.coef[0], w_true) < THRESHOLD)
+            b, tb = _best_time(lambda: cvxpy_promote(theta[:n], y[:n], op_full, exact_fit=True,
+                                                     solver="SCS", max_iters=2500), 10.0)
+            out.update(scs_full_time=tb, scs_full_ok=rel_error(b.coef[0], w_true) < THRESHOLD)
     return out
 
 
@@ -289,7 +306,7 @@ def run_config(cfg, r, seeds, tol, timing_seeds, scs, log, search_solver="auto",
             ok_f = sum(t["scs_full_ok"] for t in timings)
             res.update(speedup=ts / ta, speedup_full=tf / ta, t_ours=ta, t_scs=ts, t_scs_full=tf,
                        n_timed=len(timings))
-            log(f"         timing at n = n_recover, {len(timings)} seed(s): ours {ta:.3f}s/solve; "
+            log(f"         timing at n = n_recover, {len(timings)} seed(s), best of up to 5 repeats: ours {ta:.3f}s/solve; "
                 f"cvxpy+SCS(2500 it) uncompressed as the authors {tf:.2f}s ({tf / ta:.0f}x), "
                 f"on our compressed operator {ts:.2f}s ({ts / ta:.0f}x); "
                 f"recovered: ours {ok_a}, SCS-uncompressed {ok_f}, SCS-compressed {ok_s} of {len(timings)}")

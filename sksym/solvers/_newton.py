@@ -277,8 +277,8 @@ def _newton(P, tol, max_iter, z0, threads=None):
             U, s, Vt = scipy.linalg.svd(X, full_matrices=full, lapack_driver="gesvd", check_finite=False)
         return U, s, Vt
 
-    def smoothed(z, s, mu):
-        return data(z) + alpha * (float(np.sqrt(s * s + mu * mu).sum()) - mu * s.size)
+    def smoothed(data_value, s, mu):
+        return data_value + alpha * (float(np.hypot(s, mu).sum()) - mu * s.size)
 
     # the smoothing levels come from the cold start (least squares or the
     # minimum-norm interpolant), so that a warm start changes only the path
@@ -299,12 +299,13 @@ def _newton(P, tol, max_iter, z0, threads=None):
     mu = _MU0 * s0[0]
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
     for it in range(1, max_iter + 1):
-        sq = np.sqrt(s * s + mu * mu)
+        sq = np.hypot(s, mu)
         grad = C2 @ ((U * (s / sq)) @ Vt[:q]).ravel()
         if alpha != 1.0:
             grad *= alpha
         if H is not None:
-            grad += H @ z - g_data
+            residual = H @ z - g_data
+            grad += residual
         hess = hessian(U, s, Vt, sq, mu)
         if alpha != 1.0:
             hess *= alpha
@@ -323,20 +324,22 @@ def _newton(P, tol, max_iter, z0, threads=None):
         f_z = data_z + alpha * float(s.sum())
         accurate = (alpha * float(np.sum(s * (sq - s) / sq)) + decrement
                     <= _GAP_SAFETY * tol * abs(f_z + P.f0))
-        # backtracking line search on z + t step (image X + t dX); the singular
-        # vectors of the accepted point serve the next step
+        # backtracking line search on z + t step: image X + t dX, data term
+        # data_z + t d1 + t^2 d2 / 2; the singular vectors of the accepted point
+        # serve the next step
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
         z_prev = z
         dX = (step @ C2).reshape(q, r)
+        d1, d2 = (0.0, 0.0) if H is None else (float(residual @ step), float(step @ H @ step))
         t = 1.0
         while t > 1e-12:
-            z_t, X_t = z + t * step, X + t * dX
+            X_t = X + t * dX
             if t == 1.0:      # usually accepted: with its singular vectors
                 U_t, s_t, Vt_t = svd(X_t)
             else:
                 s_t = _gesdd(X_t, compute_uv=0, lwork=lwork_values)[1]
-            if smoothed(z_t, s_t, mu) <= f0 - 0.25 * t * decrement:
-                z, X = z_t, X_t
+            if smoothed(data_z + t * d1 + 0.5 * t * t * d2, s_t, mu) <= f0 - 0.25 * t * decrement:
+                z, X = z + t * step, X_t
                 U, s, Vt = (U_t, s_t, Vt_t) if t == 1.0 else svd(X)
                 break
             t *= 0.5
@@ -358,7 +361,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         z_pred = z + (mu - mu_new) * solve(dgrad)
         X_pred = image(z_pred)
         s_pred = _gesdd(X_pred, compute_uv=0, lwork=lwork_values)[1]
-        if smoothed(z_pred, s_pred, mu_new) < smoothed(z, s, mu_new):
+        if smoothed(data(z_pred), s_pred, mu_new) < smoothed(data(z), s, mu_new):
             z, X = z_pred, X_pred
             U, s, Vt = svd(X)
         mu = mu_new
