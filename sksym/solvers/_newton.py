@@ -122,7 +122,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     if _step_cost(theta, operator, exact_fit)[0] > _THREADED_FLOPS:
         threads = blas_max_threads()
     with blas_limit(1):
-        P = reduce_problem(theta, Y, operator, alpha, exact_fit)
+        P = reduce_problem(theta, Y, operator, alpha, exact_fit, basis="pivoted")
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(getattr(warm_start, "coef", warm_start))
@@ -141,8 +141,8 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
 
 
 class _SmoothedHessian:
-    """Hessian of ``z -> sum_i sqrt(s_i^2 + mu^2)`` for ``X = c + sum_k z_k C[k]``
-    (``C`` of shape (nz, q, r), ``q <= r``, ``X = U diag(s) Vt``).
+    """Hessian of ``z -> sum_i sqrt(s_i^2 + mu^2)`` for ``X = c + sum_k z_k C[:, :, k]``
+    (``C`` of shape (q, r, nz), ``q <= r``, ``X = U diag(s) Vt``).
 
     In the singular basis a perturbation ``E = U^T dX V`` has the second-order
     term ``sum_ij E_ij (a_ij E_ij + b_ij E_ji)`` on the square block (``a, b``
@@ -154,18 +154,18 @@ class _SmoothedHessian:
     coordinates (the diagonal, the upper triangles of ``S`` and ``A``, the
     rest). When ``r >= 2 q`` the rest is written as the full rows minus the
     square block, which needs only the first ``q`` right singular vectors.
-    ``C`` is kept as ``(q, r, nz)``, so that the transforms are two matrix
-    products and the coordinates come out as the rows of ``Z^T``. Only the
+    With ``C`` as ``(q, r, nz)`` the transforms are two matrix products and
+    the coordinates come out as the rows of ``Z^T``. Only the
     upper triangle of the Hessian is filled (see :func:`_symmetric`); the
     work arrays are allocated once (fresh allocations of this size cost page
     faults on every step).
     """
 
     def __init__(self, C, threads=None):
-        nz, q, r = C.shape
+        q, r, nz = C.shape
         self.shape = nz, q, r
         self.threads = threads
-        self.Cqr = np.ascontiguousarray(C.transpose(1, 2, 0)).reshape(q, r * nz)
+        self.Cqr = np.ascontiguousarray(C).reshape(q, r * nz)
         self.X = np.empty((q, r * nz))
         self.project = 2 * q <= r
         if self.project:
@@ -252,18 +252,18 @@ def _newton(P, tol, max_iter, z0, threads=None):
             return np.zeros(nz), 0, True
         return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True
     alpha = P.alpha
-    C = P.C_stack()                            # (nz, q, r)
+    C = P.C_qrz()                              # (q, r, nz)
     c = P.c
     if q > r:                                  # work with a wide matrix (rows <= columns)
-        C, c = np.ascontiguousarray(C.transpose(0, 2, 1)), c.T
+        C, c = np.ascontiguousarray(C.transpose(1, 0, 2)), c.T
         q, r = r, q
-    C2 = C.reshape(nz, q * r)
+    C2 = C.reshape(q * r, nz)                  # C2 @ z = vec(C z), C2.T @ vec(Y) = C^T Y
     hessian = _SmoothedHessian(C, threads)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
     ii = np.arange(nz)                         # the Hessian's diagonal
 
     def image(z):
-        return c + (z @ C2).reshape(q, r)
+        return c + (C2 @ z).reshape(q, r)
 
     def data(z):
         return 0.0 if H is None else 0.5 * z @ H @ z - g_data @ z
@@ -300,7 +300,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
     for it in range(1, max_iter + 1):
         sq = np.hypot(s, mu)
-        grad = C2 @ ((U * (s / sq)) @ Vt[:q]).ravel()
+        grad = ((U * (s / sq)) @ Vt[:q]).ravel() @ C2
         if alpha != 1.0:
             grad *= alpha
         if H is not None:
@@ -329,7 +329,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         # serve the next step
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
         z_prev = z
-        dX = (step @ C2).reshape(q, r)
+        dX = (C2 @ step).reshape(q, r)
         d1, d2 = (0.0, 0.0) if H is None else (float(residual @ step), float(step @ H @ step))
         t = 1.0
         while t > 1e-12:
@@ -357,7 +357,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         mu_new = max(mu * _SHRINK, mu_final)
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
-        dgrad = alpha * (C2 @ ((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel())
+        dgrad = alpha * (((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel() @ C2)
         z_pred = z + (mu - mu_new) * solve(dgrad)
         X_pred = image(z_pred)
         s_pred = _gesdd(X_pred, compute_uv=0, lwork=lwork_values)[1]

@@ -31,11 +31,12 @@ class ReducedProblem:
     map) and ``E`` the embedding ``z -> vec(W) - vec(W0)``: the identity
     (penalised form) or ``I (x) N`` (exact fit). ADMM applies ``C`` through
     the operator (``C_mul``, ``Ct_mul``); Newton and the cvxpy backend form it
-    densely on request (``C_stack``, ``C_matrix``).
+    densely on request (``C_qrz``, ``C_matrix``).
     """
 
-    def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit):
+    def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, NtN_factor=None):
         self.op = op                # CompressedLieOperator
+        self.NtN_factor = NtN_factor  # None (N orthonormal), or the Cholesky factor of N^T N
         self.q, self.r = q, r
         self.c = c                  # (q, r)
         self.H = H                  # (nz, nz) or None
@@ -85,20 +86,31 @@ class ReducedProblem:
 
     def C_matrix(self):
         """``C`` as a dense ``(q * r, nz)`` matrix (for the cvxpy backend)."""
-        C = self.C_stack()
-        return C.reshape(C.shape[0], -1).T
+        C = self.C_qrz()
+        return C.reshape(-1, C.shape[2])
 
-    def C_stack(self):
-        """``C`` as a dense ``(nz, q, r)`` array: ``C_stack()[k]`` is the image of
-        the ``k``-th coordinate (one GEMM; for Newton, and transposed for cvxpy)."""
-        A2 = self.op.tensor.reshape(self.q * self.r, -1)
+    def C_qrz(self):
+        """``C`` as a dense ``(q, r, nz)`` array: ``C_qrz()[:, :, k]`` is the image
+        of the ``k``-th coordinate. Operators kept factored (``A_j = R S_j``, ``S``
+        sparse) give it as ``R (S N)``, a sparse and a small dense product, instead
+        of a product with the dense operator."""
+        op, q, r = self.op, self.q, self.r
         if self.N is None:
-            return np.ascontiguousarray(A2.T).reshape(-1, self.q, self.r)
+            return op.tensor
         n_out, K, N = self.n_outputs, self.K, self.N
-        out = np.empty((n_out, N.shape[1], self.q * self.r))
+        nzk = N.shape[1]
+        out = np.empty((q, r, n_out * nzk))
         for a in range(n_out):
-            out[a] = N.T @ A2[:, a * K:(a + 1) * K].T
-        return out.reshape(-1, self.q, self.r)
+            block = out[:, :, a * nzk:(a + 1) * nzk]
+            if op._S is not None:
+                Na = np.zeros((op._S.shape[1], nzk))
+                Na[a * K:(a + 1) * K] = N
+                SN = np.asarray(op._S @ Na).reshape(q, -1, nzk)
+                np.matmul(op._R, SN, out=block)
+            else:
+                A = op.tensor[:, :, a * K:(a + 1) * K]
+                block[...] = (A.reshape(q * r, K) @ N).reshape(q, r, nzk)
+        return out
 
     def coef(self, z):
         """``W`` of shape (n_outputs, K) from ``z``."""
@@ -112,7 +124,12 @@ class ReducedProblem:
         w = np.asarray(W, dtype=float).reshape(-1)
         if self.w0 is not None:
             w = w - self.w0
-        return self.embed_t(w).copy()
+        if self.NtN_factor is None:
+            return self.embed_t(w).copy()
+        S = self.NtN_factor
+        z = scipy.linalg.cho_solve(S, self.embed_t(w).reshape(self.n_outputs, -1).T,
+                                   check_finite=False)
+        return z.T.ravel()
 
     def image(self, z):
         """``C z + c``, shape (q, r)."""
@@ -156,8 +173,15 @@ def check_problem(theta, Y, operator, alpha):
     return theta, Y, float(alpha)
 
 
-def reduce_problem(theta, Y, operator, alpha, exact_fit):
-    """Build the :class:`ReducedProblem` of the penalised or exact-fit form."""
+def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
+    """Build the :class:`ReducedProblem` of the penalised or exact-fit form.
+
+    The exact fit's null-space basis ``N`` is orthonormal (ADMM and cvxpy need
+    that), or with ``basis="pivoted"`` the cheaper ``N = [-G; I]`` on a
+    well-conditioned set of basic coefficients (from an LU factorisation of
+    ``theta^T``; for Newton's method, which is affine invariant), when
+    ``theta``'s rows are well conditioned.
+    """
     n, K = theta.shape
     n_out = Y.shape[1]
     q, r = operator.n_generators, operator.rank
@@ -169,12 +193,17 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit):
         f0 = 0.5 * float(np.sum(Y * Y)) / n
         return ReducedProblem(operator, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
                               n_out, K, False)
-    W0T, N = _null_space_qr(theta, Y) if 0 < n <= K else (None, None)
+    W0T = NtN_factor = None
+    if basis == "pivoted" and 0 < n < K:
+        W0T, N, NtN_factor = _null_space_lu(theta, Y)
+    if W0T is None and 0 < n <= K:
+        W0T, N = _null_space_qr(theta, Y)
     if W0T is None:
         W0T, N = _null_space_svd(theta, Y)
     w0 = W0T.T.ravel()
     c = operator._apply(w0)
-    return ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True)
+    return ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True,
+                          NtN_factor)
 
 
 _QR_RCOND = 1e-10     # QR when theta's rows are this well conditioned, else the SVD
@@ -192,6 +221,41 @@ def _null_space_qr(theta, Y):
         return None, None
     W0T = Q[:, :n] @ scipy.linalg.solve_triangular(R1, Y, trans="T", check_finite=False)
     return W0T, Q[:, n:]
+
+
+def _null_space_lu(theta, Y):
+    """Minimum-norm ``W0^T`` and a pivoted null-space basis ``N`` of ``theta``:
+    ``theta^T = P L U`` (partial pivoting) picks ``n`` basic coefficients with
+    a well-conditioned block ``B`` of ``theta``, and ``N = [-G; I]`` on (basic;
+    free) with ``G = B^-1 theta_free = L1^-T L2^T``: cheaper than an
+    orthonormal basis (no ``K x K`` factor). Also returns the Cholesky factor
+    of ``N^T N`` (for :meth:`ReducedProblem.to_z`); ``(None, None, None)`` when
+    ``theta``'s rows are not well conditioned."""
+    n, K = theta.shape
+    lu, piv = scipy.linalg.lu_factor(theta.T, check_finite=False)
+    perm = np.arange(K)
+    for i, p in enumerate(piv):                  # LAPACK's row interchanges as a permutation
+        perm[i], perm[p] = perm[p], perm[i]
+    Ub = lu[:n]                                  # U in the upper triangle, L1 below
+    if not min(_trcon(Ub, norm="1", uplo="U")[0],
+               _trcon(Ub, norm="1", uplo="L", diag="U")[0]) > _QR_RCOND:
+        return None, None, None
+    basic, free = perm[:n], perm[n:]
+    G = scipy.linalg.solve_triangular(Ub, lu[n:].T, trans="T", lower=True, unit_diagonal=True,
+                                      check_finite=False)                       # L1^T G = L2^T
+    v = scipy.linalg.solve_triangular(Ub, Y, trans="T", check_finite=False)     # U^T v = Y
+    w_basic = scipy.linalg.solve_triangular(Ub, v, trans="T", lower=True, unit_diagonal=True,
+                                            check_finite=False)                 # B w = Y
+    N = np.zeros((K, K - n))
+    N[basic] = -G
+    N[free, np.arange(K - n)] = 1.0
+    # minimum-norm interpolant: remove the basic solution's part in span(N)
+    S = scipy.linalg.cho_factor(np.eye(K - n) + G.T @ G, check_finite=False)
+    coef = scipy.linalg.cho_solve(S, -G.T @ w_basic, check_finite=False)       # (nzk, n_out)
+    W0T = np.empty((K, Y.shape[1]))
+    W0T[basic] = w_basic + G @ coef
+    W0T[free] = -coef
+    return W0T, N, S
 
 
 def _null_space_svd(theta, Y):

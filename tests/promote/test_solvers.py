@@ -246,12 +246,13 @@ def test_smoothed_hessian_matches_finite_differences(q, r, rng):
 
     z = 0.1 * rng.normal(size=nz)
     U, s, Vt = scipy.linalg.svd(c + np.tensordot(z, C, 1))
-    hess = _symmetric(_SmoothedHessian(C)(U, s, Vt, np.sqrt(s * s + mu * mu), mu))
+    hess = _symmetric(_SmoothedHessian(C.transpose(1, 2, 0))(U, s, Vt, np.sqrt(s * s + mu * mu), mu))
     h = 1e-6
     fd = np.array([(grad(z + h * e) - grad(z - h * e)) / (2 * h) for e in np.eye(nz)])
     np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
     assert np.linalg.eigvalsh(hess).min() > 0
-    threaded = _symmetric(_SmoothedHessian(C, threads=2)(U, s, Vt, np.sqrt(s * s + mu * mu), mu))
+    threaded = _symmetric(_SmoothedHessian(C.transpose(1, 2, 0), threads=2)(U, s, Vt, np.sqrt(s * s + mu * mu),
+                                                                             mu))
     np.testing.assert_allclose(threaded, hess, rtol=1e-12, atol=1e-12 * np.abs(hess).max())
 
 
@@ -300,6 +301,37 @@ def test_exact_fit_null_space_from_qr_or_svd(rng):
     assert P.N.shape == (10, 4)                                         # rank 6, by the SVD
     np.testing.assert_allclose(dependent @ P.coef(np.zeros(P.n_z))[0], np.vstack([Y, Y[:1]])[:, 0],
                                atol=1e-10)
+
+
+@pytest.mark.parametrize("n_out", [1, 2])
+def test_pivoted_null_space_is_the_same_problem(n_out, rng):
+    # Newton's pivoted basis N = [-G; I] parametrises the same feasible set and
+    # the same C = A N as the orthonormal one, for factored and dense operators
+    from sksym.solvers._problem import reduce_problem
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    out = V if n_out == 2 else Scalar
+    G = SO(3) if n_out == 2 else SE(3)
+    lie = LieDerivative(lib, V(G), out(G) if n_out == 1 else V(G), random_state=0)
+    factored = CompressedLieOperator(lie)
+    dense = CompressedLieOperator.from_tensor(factored.tensor, factored.n_outputs)
+    theta = lib.transform(rng.uniform(-1, 1, size=(6, 3)))
+    Y = rng.normal(size=(6, factored.n_outputs))
+    for op in (factored, dense):
+        ortho = reduce_problem(theta, Y, op, 1.0, True)
+        piv = reduce_problem(theta, Y, op, 1.0, True, basis="pivoted")
+        assert piv.NtN_factor is not None and ortho.NtN_factor is None
+        np.testing.assert_allclose(piv.w0, ortho.w0, atol=1e-12)          # minimum-norm start
+        np.testing.assert_allclose(theta @ piv.N, 0.0, atol=1e-12)
+        for P in (ortho, piv):                                              # C = A N, densely
+            dense_C = np.stack([P.C_mul(e) for e in np.eye(P.n_z)], axis=2)
+            np.testing.assert_allclose(P.C_qrz(), dense_C, atol=1e-12)
+        W = rng.normal(size=(op.n_outputs, 10))                             # projection on the feasible set
+        np.testing.assert_allclose(piv.coef(piv.to_z(W)), ortho.coef(ortho.to_z(W)), atol=1e-10)
+        z = rng.normal(size=piv.n_z)
+        np.testing.assert_allclose(piv.to_z(piv.coef(z)), z, atol=1e-10)
+        a = newton_promote(theta, Y, op, exact_fit=True, tol=1e-9)
+        b = cvxpy_promote(theta, Y, op, exact_fit=True)
+        _agree(a.objective, b.objective, 1e-6)
 
 
 def test_alpha_zero_is_minimum_norm_least_squares(rng):
