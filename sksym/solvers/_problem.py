@@ -1,14 +1,15 @@
 """Reduction of the promote problems to ``min_z f(z) + alpha ||C z + c||_*`` (private).
 
-Both backends (ADMM and cvxpy) solve the same reduced problem, so they agree
-on what is optimised:
+All solvers (ADMM, Newton and cvxpy) solve the same reduced problem, so they
+agree on what is optimised:
 
 * penalised form: ``z = vec(W)`` (row-major), ``f(z) = 1/2 z^T H z - g^T z + f0``
   with ``H = I (x) theta^T theta / n`` and ``g = vec(Y^T theta) / n``;
 * exact fit: ``W = W0 + Z N^T`` with ``W0`` the minimum-norm least-squares
-  solution and ``N`` an orthonormal basis of the null space of ``theta``, so
-  every ``z`` reproduces the training targets (their projection on the range
-  of ``theta`` when they cannot be reproduced) and ``f = 0``.
+  solution and ``N`` a basis of the null space of ``theta`` (orthonormal for
+  ADMM and cvxpy; pivoted, ``[-G; I]`` on basic and free coefficients, for
+  Newton), so every ``z`` reproduces the training targets (their projection
+  on the range of ``theta`` when they cannot be reproduced) and ``f = 0``.
 """
 
 import numbers
@@ -182,6 +183,8 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
     ``theta^T``; for Newton's method, which is affine invariant), when
     ``theta``'s rows are well conditioned.
     """
+    if basis not in ("orthonormal", "pivoted"):
+        raise ValueError(f"basis must be 'orthonormal' or 'pivoted'; got {basis!r}.")
     n, K = theta.shape
     n_out = Y.shape[1]
     q, r = operator.n_generators, operator.rank

@@ -311,7 +311,7 @@ def test_pivoted_null_space_is_the_same_problem(n_out, rng):
     lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
     out = V if n_out == 2 else Scalar
     G = SO(3) if n_out == 2 else SE(3)
-    lie = LieDerivative(lib, V(G), out(G) if n_out == 1 else V(G), random_state=0)
+    lie = LieDerivative(lib, V(G), out(G), random_state=0)
     factored = CompressedLieOperator(lie)
     dense = CompressedLieOperator.from_tensor(factored.tensor, factored.n_outputs)
     theta = lib.transform(rng.uniform(-1, 1, size=(6, 3)))
@@ -332,6 +332,8 @@ def test_pivoted_null_space_is_the_same_problem(n_out, rng):
         a = newton_promote(theta, Y, op, exact_fit=True, tol=1e-9)
         b = cvxpy_promote(theta, Y, op, exact_fit=True)
         _agree(a.objective, b.objective, 1e-6)
+    with pytest.raises(ValueError, match="basis"):
+        reduce_problem(theta, Y, factored, 1.0, True, basis="qr")
 
 
 def test_alpha_zero_is_minimum_norm_least_squares(rng):
