@@ -163,7 +163,7 @@ class _SmoothedHessian:
 
     def __init__(self, C, threads=None):
         q, r, nz = C.shape
-        self.shape = nz, q, r
+        self.shape = q, r, nz
         self.threads = threads
         self.Cqr = np.ascontiguousarray(C).reshape(q, r * nz)
         self.X = np.empty((q, r * nz))
@@ -187,7 +187,7 @@ class _SmoothedHessian:
         return self._hessian(U, s, Vt, sq, mu)
 
     def _hessian(self, U, s, Vt, sq, mu):
-        nz, q, r = self.shape
+        q, r, nz = self.shape
         plus, times = _divided_differences(s, sq, mu)
         X = np.matmul(U.T, self.Cqr, out=self.X)                    # U^T C_k, as (q, r, nz)
         X3 = X.reshape(q, r, nz)
