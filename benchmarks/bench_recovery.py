@@ -23,7 +23,9 @@ Two operators are run on every seed:
 * "paper": the authors' evaluation points, one more than the monomials of the
   degree of ``L_xi F`` (d - 1 for T(m), d for SE(m)), uniform in [-1, 1]^m,
   unit weights. This is the reproduction; its median is compared with the
-  released one (PASS = within 15%).
+  released one (PASS = within 15%). The standard runs draw these points once
+  for all seeds; the authors' code draws them with each seed
+  (``--paper-points per-seed``).
 * "sksym": sksym's default operator (2 x the monomials of the library degree,
   + 1 points, weights 1/sqrt(n_points): close to the L2 inner product on the
   box). It defines a different, better conditioned nuclear norm; its column
@@ -45,6 +47,14 @@ Usage::
     python benchmarks/bench_recovery.py --points paper --no-scs --configs d3-neighbours
                                                          # d=3, m = 7, 9, 11, 12 (T) and 7, 9, 11 (SE)
     python benchmarks/bench_recovery.py --summarize results/bench_recovery.txt
+
+Protocol checks (summarised against the standard runs, seed by seed, and not
+merged into them): ``--search-solver scs-full`` runs the binary search with
+cvxpy + SCS on the uncompressed operator, as the authors did;
+``--paper-points per-seed`` draws the paper's evaluation points with each seed::
+
+    python benchmarks/bench_recovery.py --points paper --no-scs --search-solver scs-full --configs ortho-T-3-10
+    python benchmarks/bench_recovery.py --points paper --no-scs --paper-points per-seed --configs ortho-T-3-10
 """
 
 import argparse
@@ -235,22 +245,29 @@ def fmt_range(values):
     return f"{med_s} [{int(v.min())}-{int(v.max())}]"
 
 
-def build_operator(lib, G, group, lib_degree, points):
-    """The compressed operator with the paper's or sksym's evaluation points."""
+def build_operator(lib, G, group, lib_degree, points, point_seed=12345):
+    """The compressed operator with the paper's or sksym's evaluation points
+    (the paper's drawn with ``point_seed``)."""
     m = G.d
     if points == "paper":
         # one more point than the monomials of the degree of L_xi F
         # (d - 1 for translations, d for SE(m)), uniform in [-1, 1]^m
         deg = lib_degree - 1 if group == "T" else lib_degree
-        pts = unisolvent_points(m, deg, oversample=1.0, random_state=12345)
+        pts = unisolvent_points(m, deg, oversample=1.0, random_state=point_seed)
         lie_derivative = LieDerivative(lib, V(G), Scalar(G), points=pts)
     else:
         lie_derivative = LieDerivative(lib, V(G), Scalar(G), random_state=12345)
     return lie_derivative, CompressedLieOperator(lie_derivative)
 
 
+def _paper_point_seed(seed):
+    """Seed of the paper protocol's evaluation points when they are drawn per seed
+    (offset, so that they do not repeat the target's random numbers)."""
+    return 100_000 + seed
+
+
 def run_config(cfg, r, seeds, tol, timing_seeds, scs, log, search_solver="auto",
-               points=("paper", "sksym")):
+               points=("paper", "sksym"), paper_points="fixed"):
     target, group, d, m = cfg
     G = T(m) if group == "T" else SE(m)
     lib_degree = d if target == "ortho" else 2 * d
@@ -259,7 +276,8 @@ def run_config(cfg, r, seeds, tol, timing_seeds, scs, log, search_solver="auto",
     released = RELEASED.get((target, group, d, m), (None, None, None))[r - 1]
     row = {"name": _row_name(target, group, d, m, r), "K": K, "q": G.lie_dim, "m": m,
            "group": group, "d": d, "target": target, "r": r, "n_seeds": len(seeds),
-           "released": released}
+           "released": released, "search_solver": search_solver, "paper_points": paper_points,
+           "first_seed": seeds[0]}
     log(f"{row['name']}: K={K} library functions, q={G.lie_dim} generators, "
         f"released median {'-' if released is None else f'{released:g}'}")
     for pts in points:
@@ -271,6 +289,10 @@ def run_config(cfg, r, seeds, tol, timing_seeds, scs, log, search_solver="auto",
         n_rec, search_times, per_solve, n_iters, slowest = [], [], [], [], []
         timings = []
         for seed in seeds:
+            if pts == "paper" and paper_points == "per-seed":
+                # the authors' code draws the evaluation points with each seed
+                lie_derivative, op = build_operator(lib, G, group, lib_degree, pts, _paper_point_seed(seed))
+                op_full = full_operator(lie_derivative) if need_full else None
             _, theta, y, w_true = make_target(target, m, d, r, seed)
             n, n_solves, t_total, iters, t_max = binary_search(theta, y, op, w_true, tol,
                                                                search_solver, op_full)
@@ -323,9 +345,49 @@ def _n_timed(res):
     return res.get("n_timed", 3 if "speedup" in res else 0)
 
 
+def _is_check(row):
+    """A run that varies the protocol (binary search with cvxpy + SCS, or the paper's
+    evaluation points drawn per seed): reported against the standard runs, not merged."""
+    return (row.get("search_solver", "auto") not in ("auto", "newton", "admm")
+            or row.get("paper_points", "fixed") != "fixed")
+
+
+def _protocol_checks(checks, merged, log):
+    """Each protocol variant against the standard run of its configuration, seed by seed."""
+    for r in checks:
+        std = merged.get((r["name"], r["r"]), {})
+        what = []
+        if r.get("search_solver", "auto") not in ("auto", "newton", "admm"):
+            what.append(f"binary search with cvxpy + SCS, 2500 it ({r['search_solver']})")
+        if r.get("paper_points", "fixed") != "fixed":
+            what.append("evaluation points drawn per seed (as the authors' code)")
+        scs_search = r.get("search_solver", "auto") not in ("auto", "newton", "admm")
+        for pts in ("paper", "sksym"):
+            if pts not in r or (pts == "sksym" and not scs_search):   # per-seed: paper points only
+                continue
+            n_rec, first = r[pts]["n_recover"], r.get("first_seed", 0)
+            line = (f"  protocol check, {r['name']}, {pts}, {' and '.join(what)}: "
+                    f"{fmt_range(n_rec)} over {len(n_rec)} seeds")
+            if r["released"]:
+                line += f" ({(np.median(n_rec) - r['released']) / r['released']:+.0%} vs released {r['released']:g})"
+            if pts in std:
+                ours = std[pts]["n_recover"]
+                pairs = [(a, ours[first + i]) for i, a in enumerate(n_rec) if first + i < len(ours)]
+                same = sum(a == b for a, b in pairs)
+                line += (f"; standard run {fmt_range(ours)}; same n_recover on {same}/{len(pairs)} seeds"
+                         + (f" (median |difference| {np.median([abs(a - b) for a, b in pairs]):g})"
+                            if same < len(pairs) else ""))
+            log(line)
+
+
 def summarize(rows, log):
     """The targets of the issue, over the rows of one or several runs."""
     log("Summary")
+    checks = [r for r in rows if _is_check(r)]
+    rows = [r for r in rows if not _is_check(r)]
+    if not rows:
+        _protocol_checks(checks, {}, log)
+        return
     # one row per configuration: the operators ("paper", "sksym") of separate runs are
     # combined; runs of the same configuration and operator are merged below
     merged = {}
@@ -350,6 +412,7 @@ def summarize(rows, log):
             merged[key][pts] = base
     for r in merged.values():
         r["n_seeds"] = max(len(r[p]["n_recover"]) for p in ("paper", "sksym") if p in r)
+    by_key = {key: dict(r) for key, r in merged.items()}
     rows = sorted(merged.values(), key=lambda r: (r["target"], r["group"], r["d"], r["m"]))
     log(f"  {'configuration':<24} {'seeds':>5} {'released':>8}  {'paper protocol':<22} {'sksym operator':<22}")
     for r in rows:
@@ -423,6 +486,7 @@ def summarize(rows, log):
                     res = r[pts]
                     log(f"  SE(20), d=2, {pts}: median {res['t_solve']:.1f}s, slowest {res['t_solve_max']:.1f}s "
                         f"per solve (target < 30 s): {'PASS' if res['t_solve_max'] < 30 else 'MISSED'}")
+    _protocol_checks(checks, by_key, log)
 
 
 def _git_revision():
@@ -459,6 +523,10 @@ def main(argv=None):
                         help="time cvxpy + SCS only for m <= this (it takes minutes beyond)")
     parser.add_argument("--points", default="both", choices=("both", "paper", "sksym"),
                         help="evaluation points of the operator: the paper's, sksym's default, or both")
+    parser.add_argument("--paper-points", default="fixed", choices=("fixed", "per-seed"),
+                        help="the paper protocol's evaluation points: one draw for all seeds (the "
+                             "standard runs), or a draw per seed as the authors' code does; runs "
+                             "with 'per-seed' or an SCS search are summarised as protocol checks")
     parser.add_argument("--summarize", nargs="+", metavar="FILE",
                         help="print the summary of the rows in earlier outputs and exit")
     args = parser.parse_args(argv)
@@ -488,7 +556,7 @@ def main(argv=None):
     log(f"command: python benchmarks/bench_recovery.py {' '.join(sys.argv[1:] if argv is None else argv)}")
     log(f"sksym at {_git_revision()}; python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
         f"{os.cpu_count()} cores; seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}), r={args.r}, "
-        f"threshold {THRESHOLD:g}, solver tol {args.tol:g}")
+        f"threshold {THRESHOLD:g}, solver tol {args.tol:g}, paper protocol's points: {args.paper_points}")
     log("n_recover: median [min-max] over seeds; released: median of the authors' 10 seeds; "
         "PASS = paper-protocol median within 15%.")
     log("Times: operator build, median binary search per seed, median and slowest time per solve.")
@@ -498,7 +566,7 @@ def main(argv=None):
     for cfg in configs:
         scs = not args.no_scs and cfg[3] <= args.scs_max_m
         rows.append(run_config(cfg, args.r, seeds, args.tol, args.timing_seeds, scs, log,
-                               args.search_solver, points))
+                               args.search_solver, points, args.paper_points))
     log("")
     summarize(rows, log)
     log(f"Total {time.perf_counter() - t_start:.0f} s.")
