@@ -18,9 +18,3 @@ def _controller():
 def blas_limit(limits):
     """Context manager: BLAS uses at most ``limits`` threads inside it."""
     return _controller().limit(limits=limits, user_api="blas")
-
-
-def blas_max_threads():
-    """The largest thread count the loaded BLAS libraries are set to use."""
-    libs = _controller().select(user_api="blas").lib_controllers
-    return max([lib.num_threads for lib in libs] or [1])

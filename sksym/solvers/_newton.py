@@ -9,7 +9,7 @@ import scipy.linalg.blas
 import scipy.linalg.lapack
 from sklearn.exceptions import ConvergenceWarning
 
-from .._threads import blas_limit, blas_max_threads
+from .._threads import blas_limit
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
 from ._problem import check_problem, reduce_problem
 
@@ -23,7 +23,6 @@ _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less 
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
 _AUTO_NEWTON_SIZE = 5e7       # ADMM when one of Newton's three (n_z, q, r) work arrays is larger
-_THREADED_FLOPS = 1e8         # Newton lets BLAS use its threads above this cost per step
 
 
 def _divided_differences(s, sq, mu):
@@ -64,8 +63,9 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     About 10-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
-    coefficients and a ``q x r`` compressed matrix (BLAS threads are used
-    for it above ``1e8``). It is the fast choice for small and medium
+    coefficients and a ``q x r`` compressed matrix, on one BLAS thread
+    (threads did not pay on the 2-core reference machine, and cost several
+    times more when other processes are busy). It is the fast choice for small and medium
     problems (``solver="auto"`` in :func:`solve_promote` picks it there);
     ADMM scales better.
 
@@ -116,17 +116,17 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     tol = _check_tol(tol)
     max_iter = _check_positive_int(max_iter, "max_iter")
     t0 = time.perf_counter()
-    # BLAS runs single-threaded (many small operations), except for the Hessian
-    # products of large problems
-    threads = None
-    if _step_cost(theta, operator, exact_fit)[0] > _THREADED_FLOPS:
-        threads = blas_max_threads()
+    # BLAS runs single-threaded: the many small operations of a step lose to
+    # thread start-up, and on the 2-core reference machine two threads did not
+    # speed up even the largest Hessian products (0.95-1.5 times the one-thread
+    # time on an idle machine, 1.5-4 times with another process busy; whole
+    # solves up to 5 times slower): benchmarks/bench_blas_threads.py
     with blas_limit(1):
         P = reduce_problem(theta, Y, operator, alpha, exact_fit, basis="pivoted")
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(getattr(warm_start, "coef", warm_start))
-        z, n_iter, converged = _newton(P, tol, max_iter, z0, threads)
+        z, n_iter, converged = _newton(P, tol, max_iter, z0)
         W = P.coef(z)
         objective = P.objective(z)
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
@@ -161,10 +161,9 @@ class _SmoothedHessian:
     faults on every step).
     """
 
-    def __init__(self, C, threads=None):
+    def __init__(self, C):
         q, r, nz = C.shape
         self.shape = q, r, nz
-        self.threads = threads
         self.Cqr = np.ascontiguousarray(C).reshape(q, r * nz)
         self.X = np.empty((q, r * nz))
         self.project = 2 * q <= r
@@ -181,12 +180,6 @@ class _SmoothedHessian:
 
     def __call__(self, U, s, Vt, sq, mu):
         """The Hessian; only its upper triangle is filled (see :func:`_symmetric`)."""
-        if self.threads and self.threads > 1:     # large products: BLAS threads pay
-            with blas_limit(self.threads):
-                return self._hessian(U, s, Vt, sq, mu)
-        return self._hessian(U, s, Vt, sq, mu)
-
-    def _hessian(self, U, s, Vt, sq, mu):
         q, r, nz = self.shape
         plus, times = _divided_differences(s, sq, mu)
         X = np.matmul(U.T, self.Cqr, out=self.X)                    # U^T C_k, as (q, r, nz)
@@ -244,7 +237,7 @@ def _factor(hess):
     return solve
 
 
-def _newton(P, tol, max_iter, z0, threads=None):
+def _newton(P, tol, max_iter, z0):
     q, r, nz = P.q, P.r, P.n_z
     H, g_data = P.H, P.g
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
@@ -258,7 +251,7 @@ def _newton(P, tol, max_iter, z0, threads=None):
         C, c = np.ascontiguousarray(C.transpose(1, 0, 2)), c.T
         q, r = r, q
     C2 = C.reshape(q * r, nz)                  # C2 @ z = vec(C z), C2.T @ vec(Y) = C^T Y
-    hessian = _SmoothedHessian(C, threads)
+    hessian = _SmoothedHessian(C)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
     ii = np.arange(nz)                         # the Hessian's diagonal
 

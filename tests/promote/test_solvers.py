@@ -251,9 +251,6 @@ def test_smoothed_hessian_matches_finite_differences(q, r, rng):
     fd = np.array([(grad(z + h * e) - grad(z - h * e)) / (2 * h) for e in np.eye(nz)])
     np.testing.assert_allclose(hess, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
     assert np.linalg.eigvalsh(hess).min() > 0
-    threaded = _symmetric(_SmoothedHessian(C.transpose(1, 2, 0), threads=2)(U, s, Vt, np.sqrt(s * s + mu * mu),
-                                                                             mu))
-    np.testing.assert_allclose(threaded, hess, rtol=1e-12, atol=1e-12 * np.abs(hess).max())
 
 
 def test_newton_meets_the_requested_accuracy(rng):
@@ -367,14 +364,12 @@ def test_divided_differences_with_exact_zeros():
 
 def test_blas_limit_sets_and_restores_the_thread_count():
     from threadpoolctl import threadpool_info
-    from sksym._threads import blas_limit, blas_max_threads
+    from sksym._threads import blas_limit
 
     def blas_threads():
         return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
 
     before = blas_threads()
-    assert blas_max_threads() == max(before or [1])
     with blas_limit(1):
         assert all(n == 1 for n in blas_threads())
-        assert blas_max_threads() == 1
     assert blas_threads() == before
