@@ -345,31 +345,39 @@ def _n_timed(res):
     return res.get("n_timed", 3 if "speedup" in res else 0)
 
 
+def _scs_search(row):
+    """Whether a run's binary search used cvxpy + SCS instead of sksym's solvers."""
+    return row.get("search_solver", "auto") not in ("auto", "newton", "admm")
+
+
 def _is_check(row):
     """A run that varies the protocol (binary search with cvxpy + SCS, or the paper's
     evaluation points drawn per seed): reported against the standard runs, not merged."""
-    return (row.get("search_solver", "auto") not in ("auto", "newton", "admm")
-            or row.get("paper_points", "fixed") != "fixed")
+    return _scs_search(row) or row.get("paper_points", "fixed") != "fixed"
 
 
 def _protocol_checks(checks, merged, log):
-    """Each protocol variant against the standard run of its configuration, seed by seed."""
+    """Each protocol variant against the standard run of its configuration, seed by seed,
+    then the totals per kind of variant."""
+    totals = {}
     for r in checks:
         std = merged.get((r["name"], r["r"]), {})
         what = []
-        if r.get("search_solver", "auto") not in ("auto", "newton", "admm"):
+        if _scs_search(r):
             what.append(f"binary search with cvxpy + SCS, 2500 it ({r['search_solver']})")
         if r.get("paper_points", "fixed") != "fixed":
             what.append("evaluation points drawn per seed (as the authors' code)")
-        scs_search = r.get("search_solver", "auto") not in ("auto", "newton", "admm")
         for pts in ("paper", "sksym"):
-            if pts not in r or (pts == "sksym" and not scs_search):   # per-seed: paper points only
+            if pts not in r or (pts == "sksym" and not _scs_search(r)):   # per-seed: paper points only
                 continue
             n_rec, first = r[pts]["n_recover"], r.get("first_seed", 0)
             line = (f"  protocol check, {r['name']}, {pts}, {' and '.join(what)}: "
                     f"{fmt_range(n_rec)} over {len(n_rec)} seeds")
+            t = totals.setdefault(" and ".join(what), [0, 0, [], []])
             if r["released"]:
-                line += f" ({(np.median(n_rec) - r['released']) / r['released']:+.0%} vs released {r['released']:g})"
+                dev = (np.median(n_rec) - r["released"]) / r["released"]
+                t[3].append(abs(dev) <= 0.15)
+                line += f" ({dev:+.0%} vs released {r['released']:g})"
             if pts in std:
                 ours = std[pts]["n_recover"]
                 pairs = [(a, ours[first + i]) for i, a in enumerate(n_rec) if first + i < len(ours)]
@@ -377,7 +385,16 @@ def _protocol_checks(checks, merged, log):
                 line += (f"; standard run {fmt_range(ours)}; same n_recover on {same}/{len(pairs)} seeds"
                          + (f" (median |difference| {np.median([abs(a - b) for a, b in pairs]):g})"
                             if same < len(pairs) else ""))
+                t[0] += same
+                t[1] += len(pairs)
+                t[2].append(np.median(n_rec) / np.median(ours) - 1.0)
             log(line)
+    for what, (same, total, devs, within) in totals.items():
+        line = f"  protocol checks, {what}:"
+        if total:
+            line += (f" same n_recover as the standard runs on {same}/{total} seeds; medians "
+                     f"{min(devs):+.0%} to {max(devs):+.0%} against theirs ({len(devs)} configurations);")
+        log(line + f" within 15% of the released medians: {sum(within)}/{len(within)}")
 
 
 def summarize(rows, log):
@@ -412,7 +429,6 @@ def summarize(rows, log):
             merged[key][pts] = base
     for r in merged.values():
         r["n_seeds"] = max(len(r[p]["n_recover"]) for p in ("paper", "sksym") if p in r)
-    by_key = {key: dict(r) for key, r in merged.items()}
     rows = sorted(merged.values(), key=lambda r: (r["target"], r["group"], r["d"], r["m"]))
     log(f"  {'configuration':<24} {'seeds':>5} {'released':>8}  {'paper protocol':<22} {'sksym operator':<22}")
     for r in rows:
@@ -486,7 +502,7 @@ def summarize(rows, log):
                     res = r[pts]
                     log(f"  SE(20), d=2, {pts}: median {res['t_solve']:.1f}s, slowest {res['t_solve_max']:.1f}s "
                         f"per solve (target < 30 s): {'PASS' if res['t_solve_max'] < 30 else 'MISSED'}")
-    _protocol_checks(checks, by_key, log)
+    _protocol_checks(checks, merged, log)
 
 
 def _git_revision():

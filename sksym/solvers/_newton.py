@@ -65,8 +65,9 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
     coefficients and a ``q x r`` compressed matrix, on one BLAS thread
     (threads did not pay on the 2-core reference machine, and cost several
-    times more when other processes are busy). It is the fast choice for small and medium
-    problems (``solver="auto"`` in :func:`solve_promote` picks it there);
+    times more when other processes are busy). It is the fast choice for
+    small and medium problems (``solver="auto"`` in :func:`solve_promote`
+    picks it there);
     ADMM scales better.
 
     Parameters
