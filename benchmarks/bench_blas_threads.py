@@ -62,11 +62,8 @@ def _hessian_call(theta, y, op):
     """The Hessian product of one Newton step at the problem's starting point."""
     theta, Y, alpha = check_problem(theta, y, op, 1.0)
     P = reduce_problem(theta, Y, op, alpha, True, basis="pivoted")
-    C, c = P.C_qrz(), P.c
+    C, c = _newton._wide_operator(P)
     q, r, nz = C.shape
-    if q > r:
-        C, c = np.ascontiguousarray(C.transpose(1, 0, 2)), c.T
-        q, r = r, q
     hessian = _newton._SmoothedHessian(C)
     U, s, Vt = np.linalg.svd(c + np.random.RandomState(1).normal(size=(q, r)),
                              full_matrices=not hessian.project)

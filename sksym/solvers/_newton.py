@@ -238,6 +238,15 @@ def _factor(hess):
     return solve
 
 
+def _wide_operator(P):
+    """``C`` of shape (q, r, nz) and ``c`` of shape (q, r) with ``X = c + C z``,
+    transposed when needed so that ``q <= r`` (Newton works on a wide matrix)."""
+    C, c = P.C_qrz(), P.c
+    if C.shape[0] > C.shape[1]:
+        C, c = np.ascontiguousarray(C.transpose(1, 0, 2)), c.T
+    return C, c
+
+
 def _newton(P, tol, max_iter, z0):
     q, r, nz = P.q, P.r, P.n_z
     H, g_data = P.H, P.g
@@ -246,11 +255,8 @@ def _newton(P, tol, max_iter, z0):
             return np.zeros(nz), 0, True
         return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True
     alpha = P.alpha
-    C = P.C_qrz()                              # (q, r, nz)
-    c = P.c
-    if q > r:                                  # work with a wide matrix (rows <= columns)
-        C, c = np.ascontiguousarray(C.transpose(1, 0, 2)), c.T
-        q, r = r, q
+    C, c = _wide_operator(P)
+    q, r = c.shape
     C2 = C.reshape(q * r, nz)                  # C2 @ z = vec(C z), C2.T @ vec(Y) = C^T Y
     hessian = _SmoothedHessian(C)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
