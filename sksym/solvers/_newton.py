@@ -1,5 +1,6 @@
 """Newton's method on the smoothed nuclear norm, with continuation (small problems)."""
 
+import functools
 import time
 import warnings
 
@@ -19,6 +20,7 @@ _STAGE = 3.0                  # a smoothing level is solved when the decrement i
 _SHRINK = 0.04                # continuation factor of the smoothing parameter
 _GAP_SAFETY = 0.25            # stop when the estimated error is below this fraction of tol
 _MU0 = 0.1                    # first smoothing parameter, relative to the largest singular value
+_MU_FLOOR = 1e-4              # the last smoothing level, relative to the planned final one
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
@@ -57,10 +59,12 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     order along the path of minimisers. It stops when an error estimate
     (the duality gap of ``Y = U diag(s / sqrt(s^2 + mu^2)) V^T``, dual
     feasible at the smoothed minimiser, plus the Newton decrement) is below
-    ``tol / 4`` relative to the objective, at the latest at
+    ``tol / 4`` relative to the objective. The smoothing levels end at
     ``mu = tol * ||M(W0)||_* / (10 min(q, rank))``, where the smoothing and
-    the unfinished Newton steps each cost a fraction of ``tol`` (relative).
-    About 10-25 steps solve a problem
+    the unfinished Newton steps each cost a fraction of ``tol`` relative to
+    the start, unless the estimate is still too large there (an optimum far
+    below the start): then ``mu`` shrinks further, down to ``1e-4`` times
+    that level. About 10-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
     coefficients and a ``q x r`` compressed matrix, on one BLAS thread
@@ -127,9 +131,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(getattr(warm_start, "coef", warm_start))
-        z, n_iter, converged = _newton(P, tol, max_iter, z0)
+        z, n_iter, converged, sv = _newton(P, tol, max_iter, z0)
         W = P.coef(z)
-        objective = P.objective(z)
+        # the singular values of the returned point come with it (None: not computed)
+        objective = P.objective(z) if sv is None else _objective(P, z, sv)
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="newton", time=time.perf_counter() - t0)
     if not converged:
@@ -159,7 +164,9 @@ class _SmoothedHessian:
     the coordinates come out as the rows of ``Z^T``. Only the
     upper triangle of the Hessian is filled (see :func:`_symmetric`); the
     work arrays are allocated once (fresh allocations of this size cost page
-    faults on every step).
+    faults on every step). After a call, ``diagonal`` holds ``u_i^T C_k v_i``
+    as a (q, nz) array: the gradient ``sum_i phi'(s_i) u_i^T C_k v_i`` from it
+    costs a small product instead of one with ``C``.
     """
 
     def __init__(self, C):
@@ -172,10 +179,7 @@ class _SmoothedHessian:
             self.F = np.empty((q, q, nz))
             self.T = np.empty((q, q, nz))
         else:
-            iu, ju = np.triu_indices(q, 1)
-            self.pairs = iu, ju
-            self.upper, self.lower = iu * r + ju, ju * r + iu
-            self.diag = np.arange(q) * (r + 1)
+            self.rows_a, self.rows_b, self.weight_at, self.factor, self.sign = _square_coordinates(q, r)
             self.E = np.empty((q, r, nz))
             self.Z = np.empty((q * r, nz))                 # rows: diagonal, S, A, rest
 
@@ -183,34 +187,66 @@ class _SmoothedHessian:
         """The Hessian; only its upper triangle is filled (see :func:`_symmetric`)."""
         q, r, nz = self.shape
         plus, times = _divided_differences(s, sq, mu)
-        X = np.matmul(U.T, self.Cqr, out=self.X)                    # U^T C_k, as (q, r, nz)
-        X3 = X.reshape(q, r, nz)
         # symmetric rank-k updates (syrk, syr2k) on Fortran-ordered views: half
         # the work of a general product and no copies
         if self.project:
-            F = np.matmul(Vt[:q], X3, out=self.F)                   # U^T C_k V_q, (q, q, nz)
-            X /= np.sqrt(sq)[:, None]
+            root = np.sqrt(sq)
+            X = np.matmul((U / root).T, self.Cqr, out=self.X)       # U^T C_k / sqrt(sq), (q, r, nz)
+            F = np.matmul(Vt[:q], X.reshape(q, r, nz), out=self.F)
+            F *= root[:, None, None]                                # U^T C_k V_q, (q, q, nz)
+            self.diagonal = F.reshape(q * q, nz)[::q + 1]
             hess = _syrk(1.0, X.reshape(q * r, nz).T)               # full rows / sq
             a, b = (plus + times) / 2.0, (plus - times) / 2.0
             T = np.multiply((a - 1.0 / sq[:, None])[:, :, None], F, out=self.T)
             T += b[:, :, None] * F.transpose(1, 0, 2)
             return _syr2k(0.5, F.reshape(q * q, nz).T, T.reshape(q * q, nz).T, beta=1.0, c=hess,
                           overwrite_c=1)
-        E2 = np.matmul(Vt, X3, out=self.E).reshape(q * r, nz)      # U^T C_k V, rows (i, j)
-        Z = self.Z
-        iu, ju = self.pairs
-        p = iu.size
-        zd, zs, za, zr = Z[:q], Z[q:q + p], Z[q + p:q + 2 * p], Z[q + 2 * p:]
-        np.take(E2, self.diag, axis=0, out=zd)
-        zd *= np.sqrt(np.diagonal(plus))[:, None]
-        Eu, El = E2[self.upper], E2[self.lower]
-        np.add(Eu, El, out=zs)
-        zs *= np.sqrt(0.5 * plus[iu, ju])[:, None]
-        np.subtract(Eu, El, out=za)
-        za *= np.sqrt(0.5 * times[iu, ju])[:, None]
-        np.divide(E2.reshape(q, r, nz)[:, q:], np.sqrt(sq)[:, None, None],
-                  out=zr.reshape(q, r - q, nz))
+        X = np.matmul(U.T, self.Cqr, out=self.X)                    # U^T C_k, as (q, r, nz)
+        E2 = np.matmul(Vt, X.reshape(q, r, nz), out=self.E).reshape(q * r, nz)  # U^T C_k V, rows (i, j)
+        self.diagonal = E2[::r + 1][:q]
+        # each coordinate is w_a E[row_a] + w_b E[row_b] (see _square_coordinates),
+        # formed in a few calls: the step's cost is numpy's per-call overhead here
+        w = np.concatenate((plus.ravel(), times.ravel(), 1.0 / sq))[self.weight_at]
+        w *= self.factor
+        np.sqrt(w, out=w)
+        Z = np.multiply(E2[self.rows_a], w[:, None], out=self.Z)
+        w *= self.sign
+        Z += E2[self.rows_b] * w[:, None]
         return _syrk(1.0, Z.T)
+
+
+@functools.lru_cache(maxsize=64)
+def _square_coordinates(q, r):
+    """Index arrays of the Hessian's weighted coordinates for a ``q x r`` matrix
+    (``q <= r < 2 q``): coordinate ``k`` is ``w_a E[rows_a[k]] + w_b E[rows_b[k]]``
+    (rows of ``E`` flattened as ``(i, j) -> i r + j``) with ``w_a = sqrt(factor[k]
+    src[weight_at[k]])`` and ``w_b = sign[k] w_a``, ``src`` being the divided
+    differences ``plus`` and ``times`` (flattened ``q x q``) followed by ``1 / sq``:
+    the diagonal ``E_ii sqrt(plus_ii)``, then for ``i < j`` the symmetric parts
+    ``(E_ij + E_ji) sqrt(plus_ij / 2)`` and antisymmetric parts ``(E_ij - E_ji)
+    sqrt(times_ij / 2)``, then the rest ``E_ij / sqrt(sq_i)`` (``j >= q``)."""
+    iu, ju = np.triu_indices(q, 1)
+    own = np.arange(q)
+    rest = (own[:, None] * r + np.arange(q, r)).ravel()
+    n_pairs, n_rest = iu.size, rest.size
+    upper, lower = iu * r + ju, ju * r + iu
+    rows_a = np.concatenate((own * (r + 1), upper, upper, rest))
+    rows_b = np.concatenate((own * (r + 1), lower, lower, rest))
+    weight_at = np.concatenate((own * (q + 1), iu * q + ju, q * q + iu * q + ju,
+                                2 * q * q + np.repeat(own, r - q)))
+    factor = np.concatenate((np.ones(q), np.full(2 * n_pairs, 0.5), np.ones(n_rest)))
+    sign = np.concatenate((np.zeros(q), np.ones(n_pairs), -np.ones(n_pairs), np.zeros(n_rest)))
+    for a in (rows_a, rows_b, weight_at, factor, sign):
+        a.flags.writeable = False          # shared by the cache
+    return rows_a, rows_b, weight_at, factor, sign
+
+
+def _objective(P, z, sv):
+    """The reduced problem's objective at ``z`` from the singular values ``sv`` of its image."""
+    nuc = P.alpha * float(np.sum(sv))
+    if P.H is None:
+        return nuc + P.f0
+    return float(0.5 * z @ P.H @ z - P.g @ z + P.f0) + nuc
 
 
 def _symmetric(upper):
@@ -252,15 +288,14 @@ def _newton(P, tol, max_iter, z0):
     H, g_data = P.H, P.g
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
         if H is None:
-            return np.zeros(nz), 0, True
-        return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True
+            return np.zeros(nz), 0, True, None
+        return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True, None
     alpha = P.alpha
     C, c = _wide_operator(P)
     q, r = c.shape
     C2 = C.reshape(q * r, nz)                  # C2 @ z = vec(C z), C2.T @ vec(Y) = C^T Y
     hessian = _SmoothedHessian(C)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
-    ii = np.arange(nz)                         # the Hessian's diagonal
 
     def image(z):
         return c + (C2 @ z).reshape(q, r)
@@ -291,7 +326,7 @@ def _newton(P, tol, max_iter, z0):
     s0 = s
     scale = alpha * float(np.sum(s0)) + abs(data(z))
     if scale == 0.0 or s0[0] == 0.0:
-        return z, 0, True
+        return z, 0, True, s0
     if z0 is not None:
         z = np.asarray(z0, dtype=float).copy()
         X = image(z)
@@ -300,18 +335,18 @@ def _newton(P, tol, max_iter, z0):
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
     for it in range(1, max_iter + 1):
         sq = np.hypot(s, mu)
-        grad = ((U * (s / sq)) @ Vt[:q]).ravel() @ C2
+        hess = hessian(U, s, Vt, sq, mu)
+        grad = (s / sq) @ hessian.diagonal
         if alpha != 1.0:
             grad *= alpha
+            hess *= alpha
         if H is not None:
             residual = H @ z - g_data
             grad += residual
-        hess = hessian(U, s, Vt, sq, mu)
-        if alpha != 1.0:
-            hess *= alpha
         if H is not None:
             hess += H
-        hess[ii, ii] += 1e-14 * hess[ii, ii].sum() / nz
+        diagonal = hess.ravel(order="K")[::nz + 1]     # a view (hess is contiguous)
+        diagonal += 1e-14 * diagonal.sum() / nz
         solve = _factor(hess)
         step = -solve(grad)
         decrement = float(-grad @ step)
@@ -328,7 +363,7 @@ def _newton(P, tol, max_iter, z0):
         # data_z + t d1 + t^2 d2 / 2; the singular vectors of the accepted point
         # serve the next step
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
-        z_prev = z
+        z_prev, s_prev = z, s
         dX = (C2 @ step).reshape(q, r)
         d1, d2 = (0.0, 0.0) if H is None else (float(residual @ step), float(step @ H @ step))
         t = 1.0
@@ -345,16 +380,18 @@ def _newton(P, tol, max_iter, z0):
             t *= 0.5
         if accurate:          # done: keep the better of the last two points
             if data(z) + alpha * float(s.sum()) <= f_z:
-                return z, it, True
-            return z_prev, it, True
+                return z, it, True, s
+            return z_prev, it, True, s_prev
         # a full, small step: the smoothed problem is solved to its accuracy
         level_done = ((t == 1.0 and decrement <= _STAGE * mu * scale / s0[0])
                       or decrement <= 1e-15 * scale or t <= 1e-12)
         if not level_done:
             continue
-        if mu <= mu_final:
-            return z, it, True
-        mu_new = max(mu * _SHRINK, mu_final)
+        # below the planned final level only while the error estimate says the
+        # objective is still inaccurate (an optimum far below the start)
+        if mu <= mu_final * _MU_FLOOR:
+            return z, it, True, s
+        mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else mu_final * _MU_FLOOR)
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
         dgrad = alpha * (((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel() @ C2)
@@ -365,7 +402,7 @@ def _newton(P, tol, max_iter, z0):
             z, X = z_pred, X_pred
             U, s, Vt = svd(X)
         mu = mu_new
-    return z, max_iter, False
+    return z, max_iter, False, s
 
 
 def _newton_flops(q, r, n_z):

@@ -23,6 +23,11 @@ from ._nuclear import CompressedLieOperator
 __all__ = []
 
 _trcon = scipy.linalg.lapack.get_lapack_funcs("trcon", dtype=np.float64)
+_DENSE_OPERATOR_SIZE = 50_000   # C_qrz uses the dense operator up to this many entries
+
+# LAPACK directly in the exact fit's set-up: scipy's wrappers cost more than these small factorisations
+_getrf, _trtrs, _potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(
+    ("getrf", "trtrs", "potrf", "potrs"), dtype=np.float64)
 
 
 class ReducedProblem:
@@ -101,9 +106,12 @@ class ReducedProblem:
         n_out, K, N = self.n_outputs, self.K, self.N
         nzk = N.shape[1]
         out = np.empty((q, r, n_out * nzk))
+        # the factored product pays for large operators; for small ones the sparse
+        # product's call overhead exceeds a dense product with the (cached) tensor
+        factored = op._S is not None and q * r * n_out * K > _DENSE_OPERATOR_SIZE
         for a in range(n_out):
             block = out[:, :, a * nzk:(a + 1) * nzk]
-            if op._S is not None:
+            if factored:
                 Na = np.zeros((op._S.shape[1], nzk))
                 Na[a * K:(a + 1) * K] = N
                 SN = np.asarray(op._S @ Na).reshape(q, -1, nzk)
@@ -235,7 +243,9 @@ def _null_space_lu(theta, Y):
     of ``N^T N`` (for :meth:`ReducedProblem.to_z`); ``(None, None, None)`` when
     ``theta``'s rows are not well conditioned."""
     n, K = theta.shape
-    lu, piv = scipy.linalg.lu_factor(theta.T, check_finite=False)
+    lu, piv, info = _getrf(theta.T)
+    if info < 0:                                  # pragma: no cover (invalid argument)
+        raise RuntimeError(f"LAPACK getrf: illegal argument {-info}")
     perm = np.arange(K)
     for i, p in enumerate(piv):                  # LAPACK's row interchanges as a permutation
         perm[i], perm[p] = perm[p], perm[i]
@@ -244,17 +254,20 @@ def _null_space_lu(theta, Y):
                _trcon(Ub, norm="1", uplo="L", diag="U")[0]) > _QR_RCOND:
         return None, None, None
     basic, free = perm[:n], perm[n:]
-    G = scipy.linalg.solve_triangular(Ub, lu[n:].T, trans="T", lower=True, unit_diagonal=True,
-                                      check_finite=False)                       # L1^T G = L2^T
-    v = scipy.linalg.solve_triangular(Ub, Y, trans="T", check_finite=False)     # U^T v = Y
-    w_basic = scipy.linalg.solve_triangular(Ub, v, trans="T", lower=True, unit_diagonal=True,
-                                            check_finite=False)                 # B w = Y
+    G = _trtrs(Ub, lu[n:].T, lower=1, trans=1, unitdiag=1)[0]                 # L1^T G = L2^T
+    v = _trtrs(Ub, Y, lower=0, trans=1)[0]                                      # U^T v = Y
+    w_basic = _trtrs(Ub, v, lower=1, trans=1, unitdiag=1)[0]                    # B w = Y
     N = np.zeros((K, K - n))
     N[basic] = -G
     N[free, np.arange(K - n)] = 1.0
     # minimum-norm interpolant: remove the basic solution's part in span(N)
-    S = scipy.linalg.cho_factor(np.eye(K - n) + G.T @ G, check_finite=False)
-    coef = scipy.linalg.cho_solve(S, -G.T @ w_basic, check_finite=False)       # (nzk, n_out)
+    GtG = G.T @ G
+    GtG.ravel(order="K")[::K - n + 1] += 1.0                                   # I + G^T G
+    fac, info = _potrf(GtG, lower=0, clean=1)
+    if info != 0:                                 # pragma: no cover (I + G^T G is positive definite)
+        raise np.linalg.LinAlgError("Cholesky factorisation of I + G^T G failed")
+    S = (fac, False)                              # as scipy.linalg.cho_factor returns it
+    coef = _potrs(fac, -G.T @ w_basic, lower=0)[0]                              # (nzk, n_out)
     W0T = np.empty((K, Y.shape[1]))
     W0T[basic] = w_basic + G @ coef
     W0T[free] = -coef

@@ -279,6 +279,25 @@ def test_newton_meets_the_requested_accuracy_penalised(alpha, rng):
         assert sol.objective - ref.objective <= tol * ref.objective
 
 
+@pytest.mark.parametrize("seed", [7, 8, 10])
+def test_newton_meets_the_requested_accuracy_far_below_the_start(seed):
+    # a nearly constant invariant target and a large alpha: the optimum's
+    # objective is far below the start's, so the planned last smoothing level
+    # (relative to the start) is not fine enough and Newton must go further
+    # (these problems ended 2-5 tol away from the optimum before it did)
+    lib, op = _operator(SE(5), 5, 2)
+    rng = np.random.default_rng(seed)
+    c = rng.uniform(-1, 1, size=5)
+    X = rng.uniform(-1, 1, size=(21, 5))
+    y = 0.45 + 0.01 * np.sum((X - c) ** 2, axis=1) + 0.01 * rng.normal(size=21)
+    theta = lib.transform(X)
+    ref = newton_promote(theta, y, op, 1.0, tol=1e-11, max_iter=500)
+    for tol in (1e-4, 1e-6):
+        sol = newton_promote(theta, y, op, 1.0, tol=tol)
+        assert sol.converged
+        assert 0.0 <= sol.objective - ref.objective + 1e-12 * ref.objective <= tol * ref.objective
+
+
 def test_exact_fit_null_space_from_qr_or_svd(rng):
     # well-conditioned rows take the QR path, (nearly) dependent rows the SVD:
     # both give the minimum-norm interpolant and an orthonormal null space
