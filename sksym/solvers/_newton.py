@@ -179,9 +179,10 @@ class _SmoothedHessian:
             self.F = np.empty((q, q, nz))
             self.T = np.empty((q, q, nz))
         else:
-            self.rows_a, self.rows_b, self.weight_at, self.factor, self.sign = _square_coordinates(q, r)
+            self.order, self.weight_at, self.factor = _square_coordinates(q, r)
             self.E = np.empty((q, r, nz))
             self.Z = np.empty((q * r, nz))                 # rows: diagonal, S, A, rest
+            self.D = np.empty(((q * q - q) // 2, nz))
 
     def __call__(self, U, s, Vt, sq, mu):
         """The Hessian; only its upper triangle is filled (see :func:`_symmetric`)."""
@@ -204,41 +205,43 @@ class _SmoothedHessian:
         X = np.matmul(U.T, self.Cqr, out=self.X)                    # U^T C_k, as (q, r, nz)
         E2 = np.matmul(Vt, X.reshape(q, r, nz), out=self.E).reshape(q * r, nz)  # U^T C_k V, rows (i, j)
         self.diagonal = E2[::r + 1][:q]
-        # each coordinate is w_a E[row_a] + w_b E[row_b] (see _square_coordinates),
-        # formed in a few calls: the step's cost is numpy's per-call overhead here
+        # the rows of E reordered (diagonal, upper, lower, rest), the upper and
+        # lower blocks turned into sums and differences, all rows weighted (see
+        # _square_coordinates): few calls, as numpy's per-call overhead is the
+        # cost of a small problem's step
+        Z = np.take(E2, self.order, axis=0, out=self.Z, mode="clip")   # "clip": no buffer
+        p = self.D.shape[0]
+        upper, lower = Z[q:q + p], Z[q + p:q + 2 * p]
+        difference = np.subtract(upper, lower, out=self.D)
+        upper += lower
+        lower[...] = difference
         w = np.concatenate((plus.ravel(), times.ravel(), 1.0 / sq))[self.weight_at]
         w *= self.factor
-        np.sqrt(w, out=w)
-        Z = np.multiply(E2[self.rows_a], w[:, None], out=self.Z)
-        w *= self.sign
-        Z += E2[self.rows_b] * w[:, None]
+        Z *= np.sqrt(w, out=w)[:, None]
         return _syrk(1.0, Z.T)
 
 
 @functools.lru_cache(maxsize=64)
 def _square_coordinates(q, r):
     """Index arrays of the Hessian's weighted coordinates for a ``q x r`` matrix
-    (``q <= r < 2 q``): coordinate ``k`` is ``w_a E[rows_a[k]] + w_b E[rows_b[k]]``
-    (rows of ``E`` flattened as ``(i, j) -> i r + j``) with ``w_a = sqrt(factor[k]
-    src[weight_at[k]])`` and ``w_b = sign[k] w_a``, ``src`` being the divided
-    differences ``plus`` and ``times`` (flattened ``q x q``) followed by ``1 / sq``:
-    the diagonal ``E_ii sqrt(plus_ii)``, then for ``i < j`` the symmetric parts
-    ``(E_ij + E_ji) sqrt(plus_ij / 2)`` and antisymmetric parts ``(E_ij - E_ji)
-    sqrt(times_ij / 2)``, then the rest ``E_ij / sqrt(sq_i)`` (``j >= q``)."""
+    (``q <= r < 2 q``; ``E``'s entries flattened as ``(i, j) -> i r + j``):
+    ``order`` lists the diagonal, the upper triangle (``i < j``), its mirror
+    (``E_ji``) and the rest (``j >= q``); the mirrored blocks become the sums
+    ``E_ij + E_ji`` and differences ``E_ij - E_ji``, and every coordinate is
+    weighted by ``sqrt(factor[k] src[weight_at[k]])``, ``src`` being the
+    divided differences ``plus`` and ``times`` (flattened ``q x q``) followed
+    by ``1 / sq``: ``sqrt(plus_ii)``, ``sqrt(plus_ij / 2)``, ``sqrt(times_ij / 2)``,
+    ``1 / sqrt(sq_i)``."""
     iu, ju = np.triu_indices(q, 1)
     own = np.arange(q)
     rest = (own[:, None] * r + np.arange(q, r)).ravel()
-    n_pairs, n_rest = iu.size, rest.size
-    upper, lower = iu * r + ju, ju * r + iu
-    rows_a = np.concatenate((own * (r + 1), upper, upper, rest))
-    rows_b = np.concatenate((own * (r + 1), lower, lower, rest))
+    order = np.concatenate((own * (r + 1), iu * r + ju, ju * r + iu, rest))
     weight_at = np.concatenate((own * (q + 1), iu * q + ju, q * q + iu * q + ju,
                                 2 * q * q + np.repeat(own, r - q)))
-    factor = np.concatenate((np.ones(q), np.full(2 * n_pairs, 0.5), np.ones(n_rest)))
-    sign = np.concatenate((np.zeros(q), np.ones(n_pairs), -np.ones(n_pairs), np.zeros(n_rest)))
-    for a in (rows_a, rows_b, weight_at, factor, sign):
+    factor = np.concatenate((np.ones(q), np.full(2 * iu.size, 0.5), np.ones(rest.size)))
+    for a in (order, weight_at, factor):
         a.flags.writeable = False          # shared by the cache
-    return rows_a, rows_b, weight_at, factor, sign
+    return order, weight_at, factor
 
 
 def _objective(P, z, sv):
