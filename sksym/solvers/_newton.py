@@ -335,6 +335,7 @@ def _newton(P, tol, max_iter, z0):
         X = image(z)
         U, s, Vt = svd(X)
     mu = _MU0 * s0[0]
+    level_start = True
     mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
     for it in range(1, max_iter + 1):
         sq = np.hypot(s, mu)
@@ -364,23 +365,30 @@ def _newton(P, tol, max_iter, z0):
                     <= _GAP_SAFETY * tol * abs(f_z + P.f0))
         # backtracking line search on z + t step: image X + t dX, data term
         # data_z + t d1 + t^2 d2 / 2; the singular vectors of the accepted point
-        # serve the next step
+        # serve the next step. Within a level the full step is usually
+        # accepted, so it is tried with its singular vectors; the first step of
+        # a level usually is not (singular values heading to zero make it too
+        # long), so it is tried with singular values only. Each next trial
+        # minimises the quadratic through f0, the slope -decrement and the
+        # last trial, kept within [t / 10, t / 2].
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
         z_prev, s_prev = z, s
         dX = (C2 @ step).reshape(q, r)
         d1, d2 = (0.0, 0.0) if H is None else (float(residual @ step), float(step @ H @ step))
-        t = 1.0
+        t, with_vectors = 1.0, not level_start
+        level_start = False
         while t > 1e-12:
             X_t = X + t * dX
-            if t == 1.0:      # usually accepted: with its singular vectors
+            if with_vectors:
                 U_t, s_t, Vt_t = svd(X_t)
             else:
                 s_t = _gesdd(X_t, compute_uv=0, lwork=lwork_values)[1]
-            if smoothed(data_z + t * d1 + 0.5 * t * t * d2, s_t, mu) <= f0 - 0.25 * t * decrement:
+            f_t = smoothed(data_z + t * d1 + 0.5 * t * t * d2, s_t, mu)
+            if f_t <= f0 - 0.25 * t * decrement:
                 z, X = z + t * step, X_t
-                U, s, Vt = (U_t, s_t, Vt_t) if t == 1.0 else svd(X)
+                U, s, Vt = (U_t, s_t, Vt_t) if with_vectors else svd(X)
                 break
-            t *= 0.5
+            t, with_vectors = 0.5 * t, False
         if accurate:          # done: keep the better of the last two points
             if data(z) + alpha * float(s.sum()) <= f_z:
                 return z, it, True, s
@@ -405,6 +413,7 @@ def _newton(P, tol, max_iter, z0):
             z, X = z_pred, X_pred
             U, s, Vt = svd(X)
         mu = mu_new
+        level_start = True
     return z, max_iter, False, s
 
 
