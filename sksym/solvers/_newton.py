@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._threads import blas_limit
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
 from ._problem import check_problem, reduce_problem
+from ._workspace import workspace
 
 __all__ = ["newton_promote", "solve_promote"]
 
@@ -126,12 +127,12 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     # speed up even the largest Hessian products (0.95-1.5 times the one-thread
     # time on an idle machine, 1.5-4 times with another process busy; whole
     # solves up to 5 times slower): benchmarks/bench_blas_threads.py
-    with blas_limit(1):
+    with blas_limit(1), workspace() as ws:
         P = reduce_problem(theta, Y, operator, alpha, exact_fit, basis="pivoted")
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(getattr(warm_start, "coef", warm_start))
-        z, n_iter, converged, sv = _newton(P, tol, max_iter, z0)
+        z, n_iter, converged, sv = _newton(P, tol, max_iter, z0, ws)
         W = P.coef(z)
         # the singular values of the returned point come with it (None: not computed)
         objective = P.objective(z) if sv is None else _objective(P, z, sv)
@@ -169,20 +170,23 @@ class _SmoothedHessian:
     costs a small product instead of one with ``C``.
     """
 
-    def __init__(self, C):
+    def __init__(self, C, ws=None):
         q, r, nz = C.shape
         self.shape = q, r, nz
+        def array(name, shape):
+            return np.empty(shape) if ws is None else ws.array(name, shape)
+
         self.Cqr = np.ascontiguousarray(C).reshape(q, r * nz)
-        self.X = np.empty((q, r * nz))
+        self.X = array("hessian X", (q, r * nz))
         self.project = 2 * q <= r
         if self.project:
-            self.F = np.empty((q, q, nz))
-            self.T = np.empty((q, q, nz))
+            self.F = array("hessian F", (q, q, nz))
+            self.T = array("hessian T", (q, q, nz))
         else:
             self.order, self.weight_at, self.factor = _square_coordinates(q, r)
-            self.E = np.empty((q, r, nz))
-            self.Z = np.empty((q * r, nz))                 # rows: diagonal, S, A, rest
-            self.D = np.empty(((q * q - q) // 2, nz))
+            self.E = array("hessian E", (q, r, nz))
+            self.Z = array("hessian Z", (q * r, nz))       # rows: diagonal, S, A, rest
+            self.D = array("hessian D", ((q * q - q) // 2, nz))
 
     def __call__(self, U, s, Vt, sq, mu):
         """The Hessian; only its upper triangle is filled (see :func:`_symmetric`)."""
@@ -277,16 +281,20 @@ def _factor(hess):
     return solve
 
 
-def _wide_operator(P):
+def _wide_operator(P, ws=None):
     """``C`` of shape (q, r, nz) and ``c`` of shape (q, r) with ``X = c + C z``,
-    transposed when needed so that ``q <= r`` (Newton works on a wide matrix)."""
-    C, c = P.C_qrz(), P.c
+    transposed when needed so that ``q <= r`` (Newton works on a wide matrix);
+    in the workspace ``ws`` if given."""
+    out = None
+    if ws is not None and P.N is not None and P.q <= P.r:
+        out = ws.array("C", (P.q, P.r, P.n_z))
+    C, c = P.C_qrz(out=out), P.c
     if C.shape[0] > C.shape[1]:
         C, c = np.ascontiguousarray(C.transpose(1, 0, 2)), c.T
     return C, c
 
 
-def _newton(P, tol, max_iter, z0):
+def _newton(P, tol, max_iter, z0, ws=None):
     q, r, nz = P.q, P.r, P.n_z
     H, g_data = P.H, P.g
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
@@ -294,10 +302,10 @@ def _newton(P, tol, max_iter, z0):
             return np.zeros(nz), 0, True, None
         return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True, None
     alpha = P.alpha
-    C, c = _wide_operator(P)
+    C, c = _wide_operator(P, ws)
     q, r = c.shape
     C2 = C.reshape(q * r, nz)                  # C2 @ z = vec(C z), C2.T @ vec(Y) = C^T Y
-    hessian = _SmoothedHessian(C)
+    hessian = _SmoothedHessian(C, ws)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
 
     def image(z):

@@ -208,7 +208,7 @@ class CompressedLieOperator:
 
     def _apply(self, w):
         """``[Q^T L_xi_j w]_j`` as a (q, rank) array, for a flat ``w``."""
-        if self._dense is not None:           # built (by from_tensor, or for a small operator)
+        if self._S is None:
             return (self._dense.reshape(-1, self._dense.shape[2]) @ w).reshape(self.n_generators, self.rank)
         return (self._S @ w).reshape(self.n_generators, -1) @ self._R.T
 

@@ -95,25 +95,30 @@ class ReducedProblem:
         C = self.C_qrz()
         return C.reshape(-1, C.shape[2])
 
-    def C_qrz(self):
-        """``C`` as a dense ``(q, r, nz)`` array: ``C_qrz()[:, :, k]`` is the image
-        of the ``k``-th coordinate. Operators kept factored (``A_j = R S_j``, ``S``
-        sparse) give it as ``R (S N)``, a sparse and a small dense product, instead
-        of a product with the dense operator."""
+    def C_qrz(self, out=None):
+        """``C`` as a dense ``(q, r, nz)`` array (written to ``out`` if given, for
+        the exact fit): ``C_qrz()[:, :, k]`` is the image of the ``k``-th
+        coordinate. Operators kept factored (``A_j = R S_j``, ``S`` sparse) give
+        it as ``R (S N)``, a sparse and a small dense product, instead of a
+        product with the dense operator."""
         op, q, r = self.op, self.q, self.r
         if self.N is None:
             return op.tensor
         n_out, K, N = self.n_outputs, self.K, self.N
         nzk = N.shape[1]
-        out = np.empty((q, r, n_out * nzk))
+        if out is None:
+            out = np.empty((q, r, n_out * nzk))
         # the factored product pays for large operators; for small ones the sparse
         # product's call overhead exceeds a dense product with the (cached) tensor
         factored = op._S is not None and q * r * n_out * K > _DENSE_OPERATOR_SIZE
         for a in range(n_out):
             block = out[:, :, a * nzk:(a + 1) * nzk]
             if factored:
-                Na = np.zeros((op._S.shape[1], nzk))
-                Na[a * K:(a + 1) * K] = N
+                if n_out == 1:
+                    Na = N
+                else:
+                    Na = np.zeros((op._S.shape[1], nzk))
+                    Na[a * K:(a + 1) * K] = N
                 SN = np.asarray(op._S @ Na).reshape(q, -1, nzk)
                 np.matmul(op._R, SN, out=block)
             else:

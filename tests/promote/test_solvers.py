@@ -392,3 +392,31 @@ def test_blas_limit_sets_and_restores_the_thread_count():
     with blas_limit(1):
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+
+
+def test_newton_workspace_is_reused_and_never_shared():
+    from sksym.solvers import _workspace
+
+    with _workspace.workspace() as ws:
+        a = ws.array("x", (3, 4))
+        assert a.shape == (3, 4)
+        assert np.shares_memory(ws.array("x", (2, 5)), a)        # same buffer, smaller view
+        assert not np.shares_memory(ws.array("x", (5, 5)), a)    # grown: a new buffer
+        with _workspace.workspace() as inner:                    # a solve inside a solve
+            assert inner is not ws
+        big = ws.array("big", (_workspace._MAX_KEPT_BYTES // 8 + 1,))
+        assert not np.shares_memory(ws.array("big", big.shape), big)   # too large to keep
+    with _workspace.workspace() as again:                        # given back after the block
+        assert again is ws
+
+
+def test_newton_repeated_solves_give_identical_results(rng):
+    # the second solve runs in the buffers the first one left in the workspace
+    lib, op = _operator(T(4), 4, 3)
+    X = rng.uniform(-1, 1, size=(12, 4))
+    theta, y = lib.transform(X), np.sin(X @ rng.normal(size=4))
+    first = newton_promote(theta, y, op, exact_fit=True)
+    smaller = newton_promote(theta[:8], y[:8], op, exact_fit=True)     # other shapes in between
+    second = newton_promote(theta, y, op, exact_fit=True)
+    np.testing.assert_array_equal(first.coef, second.coef)
+    assert first.n_iter == second.n_iter and smaller.coef.shape == first.coef.shape
