@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.preprocessing import PolynomialFeatures
@@ -107,7 +108,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         ``alpha=0`` is minimum-norm least squares.
     exact_fit : bool, default=False
         Minimise the nuclear norm subject to reproducing the training targets
-        (their least-squares projection when they cannot be reproduced).
+        (their least-squares projection when they cannot be reproduced, with a
+        ``UserWarning``).
     solver : {"auto", "newton", "admm", "cvxpy"}, default="auto"
         sksym's own solvers: ``"newton"``,
         :func:`~sksym.solvers.newton_promote` (few dense steps, fast on small
@@ -221,6 +223,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
 
     def _check_params(self):
         alpha = check_alpha(self.alpha)
+        for name in ("exact_fit", "warm_start"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool; got {getattr(self, name)!r}.")
         if (not isinstance(self.tol, numbers.Real) or isinstance(self.tol, bool)
                 or not np.isfinite(self.tol) or self.tol <= 0):
             raise ValueError(f"tol must be a positive finite float; got {self.tol!r}.")
@@ -278,6 +283,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
                                 tol=self.tol, max_iter=self.max_iter, warm_start=previous)
         self._solution = sol
         W = sol.coef
+        if self.exact_fit:
+            _warn_if_not_interpolating(theta, Y, W)
         self.n_iter_ = sol.n_iter
         self.objective_ = sol.objective
         s, gens = symmetry_spectrum(operator.matrix(W), np.asarray(self.candidates_.lie_algebra))
@@ -292,3 +299,19 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         else:
             self.coef_, self.intercept_ = W.copy(), np.zeros(W.shape[0])
         return self
+
+
+_INTERPOLATION_RTOL = 1e-6
+
+
+def _warn_if_not_interpolating(theta, Y, W):
+    """Warn when an exact fit could not reproduce the training targets."""
+    size = float(np.linalg.norm(Y))
+    residual = float(np.linalg.norm(theta @ W.T - Y))
+    if residual > _INTERPOLATION_RTOL * size:
+        warnings.warn(
+            f"exact_fit=True, but the library cannot reproduce the training targets (relative "
+            f"residual {residual / size:.2g}): the model interpolates their least-squares "
+            "projection. Use a larger library, fewer samples, or exact_fit=False.",
+            UserWarning, stacklevel=3,
+        )

@@ -43,6 +43,27 @@ def test_exact_fit_interpolates(rng):
     np.testing.assert_allclose(model.predict(X), y, atol=1e-9)
 
 
+@pytest.mark.parametrize("param", ["exact_fit", "warm_start"])
+def test_boolean_parameters_are_checked(param, rng):
+    X, y = rng.uniform(-1, 1, size=(10, 2)), rng.normal(size=10)
+    with pytest.raises(TypeError, match=f"{param} must be a bool; got 'yes'"):
+        SymmetryPromotingRegressor(**{param: "yes"}).fit(X, y)
+
+
+def test_exact_fit_warns_when_the_targets_cannot_be_reproduced(rng):
+    X = rng.uniform(-1, 1, size=(30, 3))             # 30 samples, 10 library functions
+    y = rng.normal(size=30)
+    with pytest.warns(UserWarning, match="cannot reproduce the training targets"):
+        model = SymmetryPromotingRegressor(candidates=SE(3), exact_fit=True).fit(X, y)
+    theta = PolynomialFeatures(2).fit_transform(X)
+    ls = theta @ np.linalg.lstsq(theta, y, rcond=None)[0]
+    np.testing.assert_allclose(model.predict(X), ls, atol=1e-8)   # the least-squares projection
+    y_poly = (X[:, 0] + X[:, 1]) ** 2                # reproducible: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        SymmetryPromotingRegressor(candidates=SE(3), exact_fit=True).fit(X, y_poly)
+
+
 @pytest.mark.parametrize("G", [T, SE], ids=["T", "SE"])
 @pytest.mark.parametrize("seed", range(3))
 def test_ortho_target_recovered_from_fewer_samples_than_library(G, seed):
