@@ -420,3 +420,20 @@ def test_newton_repeated_solves_give_identical_results(rng):
     second = newton_promote(theta, y, op, exact_fit=True)
     np.testing.assert_array_equal(first.coef, second.coef)
     assert first.n_iter == second.n_iter and smaller.coef.shape == first.coef.shape
+
+
+def test_newton_in_threads_matches_serial(rng):
+    # each thread has its own workspace: concurrent solves do not share buffers
+    from concurrent.futures import ThreadPoolExecutor
+
+    lib, op = _operator(T(4), 4, 3)
+    problems = []
+    for n in (10, 12, 14, 16):
+        X = rng.uniform(-1, 1, size=(n, 4))
+        problems.append((lib.transform(X), np.sin(X @ rng.normal(size=4))))
+    serial = [newton_promote(theta, y, op, exact_fit=True).coef for theta, y in problems]
+    with ThreadPoolExecutor(2) as pool:
+        threaded = list(pool.map(lambda p: newton_promote(p[0], p[1], op, exact_fit=True).coef,
+                                 problems * 3))
+    for i, coef in enumerate(threaded):
+        np.testing.assert_array_equal(coef, serial[i % len(problems)])
