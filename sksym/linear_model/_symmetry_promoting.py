@@ -308,7 +308,7 @@ def _warn_if_not_interpolating(theta, Y, W):
     """Warn when an exact fit could not reproduce the training targets."""
     size = float(np.linalg.norm(Y))
     residual = float(np.linalg.norm(theta @ W.T - Y))
-    if residual > _INTERPOLATION_RTOL * size:
+    if size > 0.0 and residual > _INTERPOLATION_RTOL * size:
         warnings.warn(
             f"exact_fit=True, but the library cannot reproduce the training targets (relative "
             f"residual {residual / size:.2g}): the model interpolates their least-squares "

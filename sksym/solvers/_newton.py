@@ -134,8 +134,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
             z0 = P.to_z(getattr(warm_start, "coef", warm_start))
         z, n_iter, converged, sv = _newton(P, tol, max_iter, z0, ws)
         W = P.coef(z)
-        # the singular values of the returned point come with it (None: not computed)
-        objective = P.objective(z) if sv is None else _objective(P, z, sv)
+        objective = P.objective(z, singular_values=sv)
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="newton", time=time.perf_counter() - t0)
     if not converged:
@@ -164,18 +163,18 @@ class _SmoothedHessian:
     With ``C`` as ``(q, r, nz)`` the transforms are two matrix products and
     the coordinates come out as the rows of ``Z^T``. Only the
     upper triangle of the Hessian is filled (see :func:`_symmetric`); the
-    work arrays are allocated once (fresh allocations of this size cost page
-    faults on every step). After a call, ``diagonal`` holds ``u_i^T C_k v_i``
+    work arrays are allocated once, from the workspace ``ws`` if given (fresh
+    allocations of this size cost page faults). After a call, ``diagonal`` holds ``u_i^T C_k v_i``
     as a (q, nz) array: the gradient ``sum_i phi'(s_i) u_i^T C_k v_i`` from it
     costs a small product instead of one with ``C``.
     """
 
     def __init__(self, C, ws=None):
-        q, r, nz = C.shape
-        self.shape = q, r, nz
         def array(name, shape):
             return np.empty(shape) if ws is None else ws.array(name, shape)
 
+        q, r, nz = C.shape
+        self.shape = q, r, nz
         self.Cqr = np.ascontiguousarray(C).reshape(q, r * nz)
         self.X = array("hessian X", (q, r * nz))
         self.project = 2 * q <= r
@@ -246,14 +245,6 @@ def _square_coordinates(q, r):
     for a in (order, weight_at, factor):
         a.flags.writeable = False          # shared by the cache
     return order, weight_at, factor
-
-
-def _objective(P, z, sv):
-    """The reduced problem's objective at ``z`` from the singular values ``sv`` of its image."""
-    nuc = P.alpha * float(np.sum(sv))
-    if P.H is None:
-        return nuc + P.f0
-    return float(0.5 * z @ P.H @ z - P.g @ z + P.f0) + nuc
 
 
 def _symmetric(upper):
@@ -376,9 +367,9 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # serve the next step. Within a level the full step is usually
         # accepted, so it is tried with its singular vectors; the first step of
         # a level usually is not (singular values heading to zero make it too
-        # long), so it is tried with singular values only. Each next trial
-        # minimises the quadratic through f0, the slope -decrement and the
-        # last trial, kept within [t / 10, t / 2].
+        # long), so it is tried with singular values only; t halves from 1
+        # (interpolating the smoothed objective along the step took more steps:
+        # it is far from quadratic where singular values approach zero).
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
         z_prev, s_prev = z, s
         dX = (C2 @ step).reshape(q, r)

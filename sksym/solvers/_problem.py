@@ -149,9 +149,13 @@ class ReducedProblem:
         """``C z + c``, shape (q, r)."""
         return self.C_mul(z) + self.c
 
-    def objective(self, z):
-        M = self.image(z)
-        nuc = float(np.sum(scipy.linalg.svdvals(M, check_finite=False))) if M.size else 0.0
+    def objective(self, z, singular_values=None):
+        """The objective at ``z`` (from the singular values of its image when given)."""
+        if singular_values is not None:
+            nuc = float(np.sum(singular_values))
+        else:
+            M = self.image(z)
+            nuc = float(np.sum(scipy.linalg.svdvals(M, check_finite=False))) if M.size else 0.0
         if self.H is None:
             return self.alpha * nuc + self.f0
         return float(0.5 * z @ self.H @ z - self.g @ z + self.f0 + self.alpha * nuc)
