@@ -283,14 +283,15 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
                                 tol=self.tol, max_iter=self.max_iter, warm_start=previous)
         self._solution = sol
         W = sol.coef
+        fitted = theta @ W.T
         if self.exact_fit:
-            _warn_if_not_interpolating(theta, Y, W)
+            _warn_if_not_interpolating(fitted, Y)
         self.n_iter_ = sol.n_iter
         self.objective_ = sol.objective
         s, gens = symmetry_spectrum(operator.matrix(W), np.asarray(self.candidates_.lie_algebra))
         # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
         # to the size of the model (so that a single candidate can be a symmetry)
-        scale = np.sqrt(np.mean(np.sum((theta @ W.T) ** 2, axis=1))) if len(theta) else 0.0
+        scale = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1))) if len(theta) else 0.0
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=10 * self.tol * scale)
         self.symmetry_singular_values_ = s
         self.generators_ = gens[:k]
@@ -304,10 +305,10 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
 _INTERPOLATION_RTOL = 1e-6
 
 
-def _warn_if_not_interpolating(theta, Y, W):
-    """Warn when an exact fit could not reproduce the training targets."""
+def _warn_if_not_interpolating(fitted, Y):
+    """Warn when an exact fit's values at the training inputs are not the targets."""
     size = float(np.linalg.norm(Y))
-    residual = float(np.linalg.norm(theta @ W.T - Y))
+    residual = float(np.linalg.norm(fitted - Y))
     if size > 0.0 and residual > _INTERPOLATION_RTOL * size:
         warnings.warn(
             f"exact_fit=True, but the library cannot reproduce the training targets (relative "
