@@ -109,11 +109,15 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     exact_fit : bool, default=False
         Solve the equality-constrained (basis-pursuit) form.
     tol : float, default=1e-6
-        Relative tolerance on the primal and dual residuals.
+        Relative tolerance on the primal and dual residuals (the primal one
+        relative to ``||C z + c||``, but at least ``1e-3 ||C|| ||z||``: the
+        image of a symmetric model cancels to rounding).
     max_iter : int, default=10000
         Maximum number of iterations (evaluations of the ADMM map, including
         rejected Anderson steps); a :class:`~sklearn.exceptions.ConvergenceWarning`
-        is raised when it is reached.
+        is raised when it is reached. It is raised too, and the start
+        returned, if ADMM stops at a point worse than its start (the least-squares
+        solution, or the exact fit's particular solution).
     warm_start : PromoteSolution or ndarray of shape (n_outputs, K), default=None
         Start from a previous solution (its ADMM state is reused when the
         shapes match) or from given coefficients.
@@ -156,12 +160,18 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     # many small dense operations: BLAS threads cost more than they gain
     with blas_limit(1):
         P = reduce_problem(theta, Y, operator, alpha, exact_fit)
-        z, n_iter, converged, state = _admm(P, tol, max_iter, warm_start, rho, relaxation)
+        z, n_iter, converged, state, worse = _admm(P, tol, max_iter, warm_start, rho, relaxation)
         W = P.coef(z)
         objective = P.objective(z)
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="admm", time=time.perf_counter() - t0, state=state)
-    if not converged:
+    if worse:
+        warnings.warn(
+            "ADMM stopped at a point worse than its starting point, which is returned "
+            "instead; try solver='newton'.",
+            ConvergenceWarning,
+        )
+    elif not converged:
         warnings.warn(
             f"ADMM did not converge in max_iter={max_iter} iterations to tol={tol:g}; "
             "increase max_iter or tol.",
@@ -193,11 +203,11 @@ def _closed_form(P):
 def _admm(P, tol, max_iter, warm_start, rho, relax):
     q, r, nz = P.q, P.r, P.n_z
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
-        return _closed_form(P), 0, True, {}
+        return _closed_form(P), 0, True, {}, False
     CtC = P.CtC()
     tr = np.trace(CtC)
     if tr == 0.0:
-        return _closed_form(P), 0, True, {}
+        return _closed_form(P), 0, True, {}, False
     alpha = P.alpha
     H = P.H
     eps_reg = 1e-12 * tr / nz
@@ -287,7 +297,10 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
         # residuals (primal: X - Z; dual: rho C^T (Z_new - Z))
         r_norm = np.linalg.norm(Xz - Zn)
         s_norm = rho * np.linalg.norm(Tx[2 * qr:2 * qr + nz] - x[2 * qr:2 * qr + nz])
-        eps_pri = tol * max(np.linalg.norm(Xz), np.linalg.norm(Zn), ref_pri * 1e-3)
+        # the floor: X = C z + c sums terms of size ~||C|| ||z||, which cancel in a
+        # (nearly) symmetric model; relative to ||X|| alone, rounding would never pass
+        eps_pri = tol * max(np.linalg.norm(Xz), np.linalg.norm(Zn), ref_pri * 1e-3,
+                            C_norm * np.linalg.norm(z) * 1e-3)
         eps_dual = tol * max(C_norm * rho * np.linalg.norm(Un), ref_dual * 1e-3)
         if r_norm <= eps_pri and s_norm <= eps_dual:
             converged = True
@@ -340,4 +353,19 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     U = Tx[qr:2 * qr].reshape(q, r)
     state = {"Z": Z, "Lam": rho * U, "rho": rho, "alpha": alpha, "shape": (q, r, nz),
              "exact_fit": P.exact_fit}
-    return z, k, converged, state
+    z, worse = _no_worse_than_start(P, z, tol, C_norm)
+    return z, k, converged and not worse, state, worse
+
+
+def _no_worse_than_start(P, z, tol, C_norm):
+    """A safety net: ``z``, or the start (least squares, or the exact fit's
+    particular solution: feasible and cheap) when that is better by more than
+    ``tol`` relative to its objective plus the stopping test's floor; and
+    whether it was."""
+    z_start = _closed_form(P)
+    f_end, f_start = P.objective(z), P.objective(z_start)
+    slack = tol * (abs(f_start) + 1e-3 * P.alpha * np.sqrt(min(P.q, P.r))
+                   * (np.linalg.norm(P.c) + C_norm * max(np.linalg.norm(z), np.linalg.norm(z_start))))
+    if f_end > f_start + slack:
+        return z_start, True
+    return z, False

@@ -22,6 +22,7 @@ _SHRINK = 0.04                # continuation factor of the smoothing parameter
 _GAP_SAFETY = 0.25            # stop when the estimated error is below this fraction of tol
 _MU0 = 0.1                    # first smoothing parameter, relative to the largest singular value
 _MU_FLOOR = 1e-4              # the last smoothing level, relative to the planned final one
+_NOISE = 8.0 * np.finfo(float).eps   # rounding level of the singular values, relative to their terms
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
@@ -65,7 +66,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     the unfinished Newton steps each cost a fraction of ``tol`` relative to
     the start, unless the estimate is still too large there (an optimum far
     below the start): then ``mu`` shrinks further, down to ``1e-4`` times
-    that level. About 10-25 steps solve a problem
+    that level. Neither goes below the rounding level of the singular values,
+    where an error estimate is accepted as it is (a start symmetric to
+    rounding is returned at once; an optimum of nuclear norm zero has no
+    relative accuracy). About 5-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
     coefficients and a ``q x r`` compressed matrix, on one BLAS thread
@@ -327,15 +331,22 @@ def _newton(P, tol, max_iter, z0, ws=None):
     U, s, Vt = svd(X)
     s0 = s
     scale = alpha * float(np.sum(s0)) + abs(data(z))
-    if scale == 0.0 or s0[0] == 0.0:
+    # rounding level of the singular values: X sums terms of size up to
+    # ||c|| + ||C|| ||z||, which cancel when the start is (nearly) symmetric;
+    # below it the smoothing cannot resolve anything (and an optimum of
+    # nuclear norm zero has no relative accuracy to reach)
+    noise = _NOISE * (float(np.linalg.norm(c)) + float(np.linalg.norm(C2)) * float(np.linalg.norm(z)))
+    if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal
         return z, 0, True, s0
+    floor = alpha * min(q, r) * noise       # error of the objective below which nothing is resolved
     if z0 is not None:
         z = np.asarray(z0, dtype=float).copy()
         X = image(z)
         U, s, Vt = svd(X)
     mu = _MU0 * s0[0]
     level_start = True
-    mu_final = tol * float(np.sum(s0)) / (10.0 * min(q, r))
+    mu_final = max(tol * float(np.sum(s0)) / (10.0 * min(q, r)), noise)
+    mu_lowest = max(mu_final * _MU_FLOOR, noise)
     for it in range(1, max_iter + 1):
         sq = np.hypot(s, mu)
         hess = hessian(U, s, Vt, sq, mu)
@@ -361,7 +372,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
         data_z = data(z)
         f_z = data_z + alpha * float(s.sum())
         accurate = (alpha * float(np.sum(s * (sq - s) / sq)) + decrement
-                    <= _GAP_SAFETY * tol * abs(f_z + P.f0))
+                    <= max(_GAP_SAFETY * tol * abs(f_z + P.f0), floor))
         # backtracking line search on z + t step: image X + t dX, data term
         # data_z + t d1 + t^2 d2 / 2; the singular vectors of the accepted point
         # serve the next step. Within a level the full step is usually
@@ -399,9 +410,9 @@ def _newton(P, tol, max_iter, z0, ws=None):
             continue
         # below the planned final level only while the error estimate says the
         # objective is still inaccurate (an optimum far below the start)
-        if mu <= mu_final * _MU_FLOOR:
+        if mu <= mu_lowest:
             return z, it, True, s
-        mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else mu_final * _MU_FLOOR)
+        mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else mu_lowest)
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
         dgrad = alpha * (((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel() @ C2)

@@ -323,7 +323,7 @@ def test_exact_fit_null_space_from_qr_or_svd(rng):
 def test_pivoted_null_space_is_the_same_problem(n_out, rng):
     # Newton's pivoted basis N = [-G; I] parametrises the same feasible set and
     # the same C = A N as the orthonormal one, for factored and dense operators
-    from sksym.solvers._problem import reduce_problem
+    from sksym.solvers._problem import check_problem, reduce_problem
     lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
     out = V if n_out == 2 else Scalar
     G = SO(3) if n_out == 2 else SE(3)
@@ -440,3 +440,70 @@ def test_newton_in_threads_matches_serial(rng):
                                  problems * 3))
     for i, coef in enumerate(threaded):
         np.testing.assert_allclose(coef, serial[i % len(problems)], rtol=1e-10, atol=1e-12)
+
+
+FULLY_SYMMETRIC = [
+    ("|x|^2 under SO(3)", SO(3), lambda X: np.sum(X ** 2, axis=1)),
+    ("1 + |x|^2 under SO(3)", SO(3), lambda X: 1.0 + np.sum(X ** 2, axis=1)),
+    ("constant under SE(3)", SE(3), lambda X: np.full(X.shape[0], 3.0)),
+    ("constant under T(3)", T(3), lambda X: np.full(X.shape[0], 3.0)),
+]
+
+
+@pytest.mark.parametrize("name, G, f", FULLY_SYMMETRIC, ids=[c[0] for c in FULLY_SYMMETRIC])
+@pytest.mark.parametrize("solver", ["newton", "admm", "auto"])
+@pytest.mark.parametrize("alpha", [1e-2, 1.0])
+def test_targets_symmetric_under_every_candidate(name, G, f, solver, alpha, rng):
+    # the optimum has nuclear norm zero (and, penalised, a zero objective up to
+    # rounding): no relative accuracy to reach. Newton ran into max_iter there
+    # and ADMM stopped at W = 0, far from the optimum, claiming convergence.
+    lib, op = _operator(G, 3, 2)
+    X = rng.uniform(-1, 1, size=(30, 3))
+    theta, y = lib.transform(X), f(X)
+    w_true = np.linalg.lstsq(theta, y, rcond=None)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        sol = solve_promote(theta, y, op, alpha, solver=solver)
+    assert sol.converged and sol.n_iter <= 50
+    np.testing.assert_allclose(sol.coef[0], w_true, atol=1e-9)
+    assert abs(sol.objective) <= 1e-9 * 0.5 * np.mean(y ** 2)     # the objective of W = 0
+    assert op.nuclear_norm(sol.coef) <= 1e-10
+
+
+@pytest.mark.parametrize("name, G, f", FULLY_SYMMETRIC, ids=[c[0] for c in FULLY_SYMMETRIC])
+@OWN_SOLVERS
+def test_exact_fit_of_targets_symmetric_under_every_candidate(name, G, f, solve, rng):
+    # too few samples to determine the function: the minimum-norm interpolant is
+    # not symmetric, the optimum is (nuclear norm zero)
+    lib, op = _operator(G, 3, 2)
+    X = rng.uniform(-1, 1, size=(6, 3))
+    theta, y = lib.transform(X), f(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        sol = solve(theta, y, op, exact_fit=True)
+    assert sol.converged
+    np.testing.assert_allclose(theta @ sol.coef[0], y, atol=1e-9)
+    assert op.nuclear_norm(sol.coef) <= 1e-9
+
+
+def test_admm_never_returns_a_point_worse_than_its_start(rng):
+    from sksym.solvers._admm import _no_worse_than_start
+    from sksym.solvers._problem import check_problem, reduce_problem
+
+    lib, op = _operator(SE(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(30, 3))
+    theta, y = lib.transform(X), X[:, 0] ** 2 + X[:, 1]
+    good = admm_promote(theta, y, op, 0.1)
+    assert good.converged
+    theta2, Y2, alpha = check_problem(theta, y, op, 0.1)
+    P = reduce_problem(theta2, Y2, op, alpha, False)
+    start = np.linalg.lstsq(theta, y, rcond=None)[0]
+    # a point ADMM might stop at when its stopping test is too loose (as it was on
+    # symmetric targets): the start replaces it
+    z, worse = _no_worse_than_start(P, np.full(P.n_z, 5.0), 1e-6, 1.0)
+    assert worse
+    np.testing.assert_allclose(P.coef(z)[0], start, atol=1e-8)
+    # the solution itself, and a point within the slack, are kept
+    z_good = P.to_z(good.coef)
+    z, worse = _no_worse_than_start(P, z_good, 1e-6, 1.0)
+    assert not worse and np.array_equal(z, z_good)
