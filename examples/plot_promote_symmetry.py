@@ -80,7 +80,7 @@ fig.tight_layout()
 # %%
 # Which symmetries did the data reveal?
 # -------------------------------------
-# From 32 samples (of 45 unknowns) the function is recovered to about 1e-6.
+# From 32 samples (of 45 unknowns) the function is recovered to better than 1e-6.
 # ``symmetry_singular_values_`` are the singular values of the fitted model's
 # map ``xi -> L_xi F`` over the 36 candidates. ``F(x) = phi(u . x)`` is
 # invariant under the 7 translations orthogonal to ``u`` and the 21 rotations

@@ -120,14 +120,15 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         for checking).
     tol : float, default=1e-6
         Relative tolerance of the solver (ADMM residuals; Newton's objective
-        accuracy).
+        accuracy). Not used by ``solver="cvxpy"`` (Clarabel's defaults).
     max_iter : int, default=10000
         Maximum number of solver iterations (a ``ConvergenceWarning`` is raised
-        when it is reached).
+        when it is reached). Not used by ``solver="cvxpy"``.
     warm_start : bool, default=False
         Start from the previous solution (and ADMM state) when the data and
-        candidates have the same shapes: a path of ``alpha`` values is then
-        much cheaper.
+        candidates have the same shapes. This saves ADMM some iterations along
+        a path of ``alpha`` values, Newton little. Not used by
+        ``solver="cvxpy"``.
     symmetry_tol : "auto" or float, default="auto"
         How small a singular value of the fitted model's Lie derivatives must
         be to count as a symmetry (see :func:`~sksym.lie.select_n_symmetries`).
@@ -174,8 +175,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     Notes
     -----
     Normalisation: the data term is a mean over samples, and the Lie derivatives
-    are evaluated at points drawn uniformly in ``[-1, 1]^d`` (twice as many as
-    the polynomials of the library's degree, which makes the operator exact),
+    are evaluated at points drawn uniformly in ``[-1, 1]^d`` (one more than
+    twice as many as the polynomials of the library's degree, which makes the
+    operator exact),
     each row weighted by ``1 / sqrt(n_points)``. Column ``j`` then has the norm
     of the root-mean-square of ``L_xi_j F`` over that box, a property of the
     function, not of the number of samples or dictionary functions, so one

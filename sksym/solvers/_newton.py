@@ -56,9 +56,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     smooth, convex and within ``min(q, rank) * mu`` of it; damped Newton steps
     (exact Hessian, from the singular vectors and divided differences of the
     smoothing function) minimise it, and ``mu`` shrinks 25-fold as soon as a
-    full Newton step has a decrement below ``3 mu ||M(W0)||_* / ||M(W0)||_2``
-    (``W0`` the least-squares start), the next start predicted to first
-    order along the path of minimisers. It stops when an error estimate
+    full Newton step has a decrement below ``3 mu S / ||M(W0)||_2`` (``W0`` the
+    least-squares start or minimum-norm interpolant, ``S`` the size of the
+    objective there: ``alpha ||M(W0)||_*`` plus that of the data term), the
+    next start predicted to first order along the path of minimisers. It stops when an error estimate
     (the duality gap of ``Y = U diag(s / sqrt(s^2 + mu^2)) V^T``, dual
     feasible at the smoothed minimiser, plus the Newton decrement) is below
     ``tol / 4`` relative to the objective. The smoothing levels end at
@@ -128,9 +129,9 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     t0 = time.perf_counter()
     # BLAS runs single-threaded: the many small operations of a step lose to
     # thread start-up, and on the 2-core reference machine two threads did not
-    # speed up even the largest Hessian products (0.95-1.5 times the one-thread
-    # time on an idle machine, 1.5-4 times with another process busy; whole
-    # solves up to 5 times slower): benchmarks/bench_blas_threads.py
+    # speed up even the largest Hessian products (0.97-1.43 times the one-thread
+    # time on an idle machine, 1.73-2.70 times with another process busy; whole
+    # solves up to 5.7 times slower): benchmarks/bench_blas_threads.py
     with blas_limit(1), workspace() as ws:
         P = reduce_problem(theta, Y, operator, alpha, exact_fit, basis="pivoted")
         z0 = None
