@@ -59,15 +59,20 @@ def _check_candidates(candidates, n_features):
     if candidates is None:
         return SE(n_features)
     if not isinstance(candidates, Group):
+        expected = ("candidates must be a sksym Group (e.g. SE(3)) or an array of Lie-algebra "
+                    "elements of shape (q, d, d) or (q, d, d + 1)")
         try:
-            arr = np.asarray(candidates, dtype=float)
+            raw = np.asarray(candidates)
+            arr = None if raw.dtype == object or np.iscomplexobj(raw) else raw.astype(float)
         except (TypeError, ValueError):
             arr = None
-        if arr is None or arr.ndim != 3 or arr.shape[2] not in (arr.shape[1], arr.shape[1] + 1):
-            raise TypeError(
-                "candidates must be a sksym Group (e.g. SE(3)) or an array of Lie-algebra "
-                f"elements of shape (q, d, d) or (q, d, d + 1); got {type(candidates).__name__}."
-            )
+        if arr is None:
+            raise TypeError(f"{expected} of real numbers; got {type(candidates).__name__}"
+                            + (f" of dtype {raw.dtype}." if isinstance(candidates, np.ndarray) else "."))
+        if arr.ndim != 3 or arr.shape[2] not in (arr.shape[1], arr.shape[1] + 1) or arr.shape[0] == 0:
+            raise ValueError(f"{expected}, with q >= 1; got shape {arr.shape}.")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("candidates must be finite.")
         candidates = Group(lie_algebra=arr, name="candidates")
     if candidates.d != n_features:
         raise ValueError(

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_limit
 from ._nuclear import _svt
-from ._problem import check_problem, reduce_problem
+from ._problem import check_flag, check_problem, check_warm_start, reduce_problem
 
 __all__ = ["PromoteSolution", "admm_promote"]
 
@@ -62,6 +62,10 @@ def _check_positive_int(value, name):
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}.")
     return int(value)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _check_tol(tol):
@@ -150,12 +154,14 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0, 0.0, 0.0]
     """
     theta, Y, alpha = check_problem(theta, Y, operator, alpha)
+    exact_fit = check_flag(exact_fit, "exact_fit")
     tol = _check_tol(tol)
     max_iter = _check_positive_int(max_iter, "max_iter")
-    if not 1.0 <= relaxation < 2.0:
-        raise ValueError(f"relaxation must be in [1, 2); got {relaxation!r}.")
-    if rho is not None and (not np.isfinite(rho) or rho <= 0):
-        raise ValueError(f"rho must be a positive finite float; got {rho!r}.")
+    warm_start = check_warm_start(warm_start, operator)
+    if not _is_real(relaxation) or not 1.0 <= relaxation < 2.0:
+        raise ValueError(f"relaxation must be a float in [1, 2); got {relaxation!r}.")
+    if rho is not None and (not _is_real(rho) or not np.isfinite(rho) or rho <= 0):
+        raise ValueError(f"rho must be a positive finite float or None; got {rho!r}.")
     t0 = time.perf_counter()
     # many small dense operations: BLAS threads cost more than they gain
     with blas_limit(1):

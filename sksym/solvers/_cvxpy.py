@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._admm import PromoteSolution
-from ._problem import check_problem, reduce_problem
+from ._problem import check_flag, check_problem, reduce_problem
 
 __all__ = ["cvxpy_promote"]
 
@@ -64,6 +64,10 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
     import cvxpy as cp
 
     theta, Y, alpha = check_problem(theta, Y, operator, alpha)
+    exact_fit = check_flag(exact_fit, "exact_fit")
+    if not isinstance(solver, str) or solver.upper() not in cp.installed_solvers():
+        raise ValueError(f"solver must be one of the installed cvxpy solvers "
+                         f"{sorted(cp.installed_solvers())}; got {solver!r}.")
     t0 = time.perf_counter()
     P = reduce_problem(theta, Y, operator, alpha, exact_fit)
     q, r, nz = P.q, P.r, P.n_z
@@ -94,7 +98,7 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         try:
-            prob.solve(solver=solver, **solver_options)
+            prob.solve(solver=solver.upper(), **solver_options)
         except cp.error.SolverError as exc:  # pragma: no cover - depends on the solver
             raise RuntimeError(f"cvxpy solver {solver} failed: {exc}") from exc
     z = zv.value if zv.value is not None else np.zeros(nz)

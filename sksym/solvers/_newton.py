@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_limit
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
-from ._problem import check_problem, reduce_problem
+from ._problem import check_flag, check_problem, check_warm_start, reduce_problem
 from ._workspace import workspace
 
 __all__ = ["newton_promote", "solve_promote"]
@@ -124,8 +124,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.0, 0.0, 0.0]
     """
     theta, Y, alpha = check_problem(theta, Y, operator, alpha)
+    exact_fit = check_flag(exact_fit, "exact_fit")
     tol = _check_tol(tol)
     max_iter = _check_positive_int(max_iter, "max_iter")
+    warm_start = check_warm_start(warm_start, operator)
     t0 = time.perf_counter()
     # BLAS runs single-threaded: the many small operations of a step lose to
     # thread start-up, and on the 2-core reference machine two threads did not

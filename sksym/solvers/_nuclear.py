@@ -2,6 +2,7 @@
 ``W -> [L_xi_1 W | ... | L_xi_q W]``, its proximal map and the objective."""
 
 from itertools import islice
+import numbers
 
 import numpy as np
 import scipy.linalg
@@ -72,6 +73,16 @@ class CompressedLieOperator:
     """
 
     def __init__(self, lie_derivative, tol=1e-12):
+        from ..lie import LieDerivative
+
+        if not isinstance(lie_derivative, LieDerivative):
+            raise TypeError(
+                "lie_derivative must be a sksym.lie.LieDerivative (for a given tensor use "
+                f"CompressedLieOperator.from_tensor); got {type(lie_derivative).__name__}."
+            )
+        if (not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol)
+                or not 0.0 <= tol < 1.0):
+            raise ValueError(f"tol must be a float in [0, 1); got {tol!r}.")
         with blas_limit(1):
             op = lie_derivative
             if getattr(op.output_rep, "is_affine", False):
@@ -175,9 +186,13 @@ class CompressedLieOperator:
         >>> op.matrix(np.ones(4)).shape
         (3, 2)
         """
+        if not isinstance(n_outputs, numbers.Integral) or isinstance(n_outputs, bool) or n_outputs < 1:
+            raise ValueError(f"n_outputs must be a positive integer; got {n_outputs!r}.")
         A = np.array(tensor, dtype=float)
         if A.ndim != 3 or A.shape[2] % n_outputs:
             raise ValueError(f"tensor must have shape (q, rank, n_outputs * K); got {A.shape}.")
+        if not np.all(np.isfinite(A)):
+            raise ValueError("tensor must be finite.")
         A.setflags(write=False)
         self = cls.__new__(cls)
         self._dense = A

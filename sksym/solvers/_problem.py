@@ -183,12 +183,42 @@ def check_problem(theta, Y, operator, alpha):
             f"{operator.n_outputs} output(s) and {operator.n_library_features} library features, "
             f"but theta has {theta.shape[1]} features and Y {Y.shape[1]} output(s)."
         )
+    if theta.shape[0] == 0:
+        raise ValueError("theta and Y need at least one sample; got 0.")
     if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(Y))):
         raise ValueError("theta and Y must be finite.")
     if (not isinstance(alpha, numbers.Real) or isinstance(alpha, bool)
             or not np.isfinite(alpha) or alpha < 0):
         raise ValueError(f"alpha must be a non-negative finite float; got {alpha!r}.")
     return theta, Y, float(alpha)
+
+
+def check_flag(value, name):
+    """A boolean parameter (numpy booleans too); ``TypeError`` otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+def check_warm_start(warm_start, operator):
+    """``None``, a solution with ``coef``, or coefficients of shape
+    ``(n_outputs, K)`` (or ``(K,)`` with one output), finite; returned as given
+    (a solution) or as a float array."""
+    if warm_start is None:
+        return None
+    coef = getattr(warm_start, "coef", warm_start)
+    try:
+        W = np.asarray(coef, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"warm_start must be a PromoteSolution or an array of coefficients; got {type(coef).__name__}."
+        ) from None
+    shape = (operator.n_outputs, operator.n_library_features)
+    if W.shape != shape and not (operator.n_outputs == 1 and W.shape == shape[1:]):
+        raise ValueError(f"warm_start must have coefficients of shape {shape}; got {W.shape}.")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("warm_start must be finite.")
+    return warm_start if hasattr(warm_start, "coef") else W.reshape(shape)
 
 
 def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):

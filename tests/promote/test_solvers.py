@@ -176,6 +176,48 @@ def test_convergence_warning_and_errors(solve, rng):
         solve(theta, y, np.eye(3), 0.1)
 
 
+@pytest.mark.parametrize("solve", [admm_promote, newton_promote, cvxpy_promote],
+                         ids=["admm", "newton", "cvxpy"])
+def test_solver_argument_checks(solve, rng):
+    lib, op = _operator(SE(3), 3, 2)
+    theta, y = lib.transform(rng.uniform(-1, 1, size=(9, 3))), rng.normal(size=9)
+    for bad in ("no", None, 1):
+        with pytest.raises(TypeError, match="exact_fit must be True or False"):
+            solve(theta, y, op, 0.1, exact_fit=bad)
+    with pytest.raises(ValueError, match="at least one sample"):
+        solve(theta[:0], y[:0], op, 0.1)
+    if solve is cvxpy_promote:
+        with pytest.raises(ValueError, match="solver must be one of the installed cvxpy solvers"):
+            solve(theta, y, op, 0.1, solver="NOPE")
+        return
+    for bad, err in ((np.zeros((1, 5)), ValueError), (np.zeros((2, 10)), ValueError),
+                     (np.full((1, 10), np.nan), ValueError), ("abc", TypeError)):
+        with pytest.raises(err, match="warm_start"):
+            solve(theta, y, op, 0.1, warm_start=bad)
+    ok = solve(theta, y, op, 0.1, warm_start=np.zeros(10))         # (K,) for one output
+    assert ok.converged
+    if solve is admm_promote:
+        for kw in ({"rho": "a"}, {"rho": -1.0}, {"relaxation": "a"}, {"relaxation": 2.0}):
+            with pytest.raises(ValueError, match=next(iter(kw))):
+                solve(theta, y, op, 0.1, **kw)
+
+
+def test_operator_argument_checks():
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    lie = LieDerivative(lib, V(SE(3)), Scalar(SE(3)))
+    for bad in (None, np.ones((2, 3, 4))):
+        with pytest.raises(TypeError, match="lie_derivative must be a sksym.lie.LieDerivative"):
+            CompressedLieOperator(bad)
+    for tol in (np.nan, 10.0, -1.0, "a"):
+        with pytest.raises(ValueError, match="tol"):
+            CompressedLieOperator(lie, tol=tol)
+    for n_outputs in (0, -2, 1.5):
+        with pytest.raises(ValueError, match="n_outputs must be a positive integer"):
+            CompressedLieOperator.from_tensor(np.ones((2, 3, 4)), n_outputs=n_outputs)
+    with pytest.raises(ValueError, match="tensor must be finite"):
+        CompressedLieOperator.from_tensor(np.full((2, 3, 4), np.nan))
+
+
 def test_newton_and_admm_agree_near_the_recovery_threshold(rng):
     # a degenerate problem on which ADMM needs many iterations and Newton a few dozen steps
     theta, y, op = _hard_exact_fit_problem(rng)

@@ -1,4 +1,5 @@
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -196,6 +197,13 @@ def test_errors(rng):
         SymmetryPromotingRegressor(candidates=np.zeros((2, 4, 4))).fit(X, y)
     with pytest.raises(TypeError, match="candidates"):
         SymmetryPromotingRegressor(candidates="SE").fit(X, y)
+    for shape in ((0, 2, 2), (1, 2, 4), (2, 2)):
+        with pytest.raises(ValueError, match="candidates .*got shape " + re.escape(str(shape))):
+            SymmetryPromotingRegressor(candidates=np.zeros(shape)).fit(X, y)
+    with pytest.raises(TypeError, match="candidates .*real numbers.*complex"):
+        SymmetryPromotingRegressor(candidates=1j * np.ones((1, 2, 2))).fit(X, y)
+    with pytest.raises(ValueError, match="candidates must be finite"):
+        SymmetryPromotingRegressor(candidates=np.full((1, 2, 2), np.nan)).fit(X, y)
     with pytest.raises(ValueError, match="solver"):
         SymmetryPromotingRegressor(solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="tol"):
