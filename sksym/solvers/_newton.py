@@ -59,8 +59,9 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     full Newton step has a decrement below ``3 mu S / ||M(W0)||_2`` (``W0`` the
     least-squares start or minimum-norm interpolant, ``S`` the size of the
     objective there: ``alpha ||M(W0)||_*`` plus that of the data term), the
-    next start predicted to first order along the path of minimisers. It stops when an error estimate
-    (the duality gap of ``Y = U diag(s / sqrt(s^2 + mu^2)) V^T``, dual
+    next start predicted to first order along the path of minimisers. It
+    stops when an error estimate (the duality gap of
+    ``Y = U diag(s / sqrt(s^2 + mu^2)) V^T``, dual
     feasible at the smoothed minimiser, plus the Newton decrement) is below
     ``tol / 4`` relative to the objective. The smoothing levels end at
     ``mu = tol * ||M(W0)||_* / (10 min(q, rank))``, where the smoothing and
