@@ -16,6 +16,7 @@ from ._problem import check_flag, check_problem, check_warm_start, reduce_proble
 __all__ = ["PromoteSolution", "admm_promote"]
 
 _MAX_RHO_CHANGES = 30
+_ROUNDING = 16 * np.finfo(float).eps   # the primal residual's rounding floor, relative to ||C|| ||z||
 _ANDERSON_MEMORY = 5
 
 
@@ -114,8 +115,12 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         Solve the equality-constrained (basis-pursuit) form.
     tol : float, default=1e-6
         Relative tolerance on the primal and dual residuals (the primal one
-        relative to ``||C z + c||``, but at least ``1e-3 ||C|| ||z||``: the
-        image of a symmetric model cancels to rounding).
+        relative to ``||C z + c||``, but at least its rounding level: the
+        image of a symmetric model cancels); in the penalised form also on the
+        objective's change by the primal residual. The exact fit's tests are
+        relative to the problem's scale: an optimum far below the start's
+        objective (a nearly symmetric fit) is less accurate than ``tol``;
+        :func:`newton_promote` is accurate there.
     max_iter : int, default=10000
         Maximum number of iterations (evaluations of the ADMM map, including
         rejected Anderson steps); a :class:`~sklearn.exceptions.ConvergenceWarning`
@@ -216,9 +221,6 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
         return _closed_form(P), 0, True, {}, False
     alpha = P.alpha
     H = P.H
-    eps_reg = 1e-12 * tr / nz
-    if H is not None:
-        eps_reg = 1e-12 * (tr + np.trace(H)) / nz
     C_norm = np.sqrt(max(scipy.linalg.eigvalsh(CtC, subset_by_index=[nz - 1, nz - 1],
                                                check_finite=False)[0], 0.0))
 
@@ -259,11 +261,15 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     def factor(rho):
         # exact fit: the z-update does not depend on rho (no data term)
         Msys = CtC.copy() if H is None else H + rho * CtC
-        Msys[np.diag_indices_from(Msys)] += eps_reg
+        # a relative shift: the library's features may differ in scale by 1e12 (an
+        # absolute one of the mean diagonal moved the solution on such problems)
+        Msys[np.diag_indices_from(Msys)] *= 1.0 + 1e-12
         try:
             return scipy.linalg.cho_factor(Msys, check_finite=False)
         except np.linalg.LinAlgError:
-            Msys[np.diag_indices_from(Msys)] += 1e-8 * np.trace(Msys) / nz
+            d = Msys[np.diag_indices_from(Msys)]
+            d[d == 0.0] = 1.0             # a coordinate nothing depends on (PSD: its row is zero)
+            Msys[np.diag_indices_from(Msys)] = d * (1.0 + 1e-8)
             return scipy.linalg.cho_factor(Msys, check_finite=False)
 
     F = factor(rho)
@@ -303,12 +309,14 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
         # residuals (primal: X - Z; dual: rho C^T (Z_new - Z))
         r_norm = np.linalg.norm(Xz - Zn)
         s_norm = rho * np.linalg.norm(Tx[2 * qr:2 * qr + nz] - x[2 * qr:2 * qr + nz])
-        # the floor: X = C z + c sums terms of size ~||C|| ||z||, which cancel in a
-        # (nearly) symmetric model; relative to ||X|| alone, rounding would never pass
-        eps_pri = tol * max(np.linalg.norm(Xz), np.linalg.norm(Zn), ref_pri * 1e-3,
-                            C_norm * np.linalg.norm(z) * 1e-3)
+        # the rounding floor: X = C z + c sums terms of size ~||C|| ||z||, which
+        # cancel in a (nearly) symmetric model; relative to ||X|| alone, rounding
+        # would never pass
+        rounding = _ROUNDING * C_norm * np.linalg.norm(z)
+        eps_pri = max(tol * max(np.linalg.norm(Xz), np.linalg.norm(Zn), ref_pri * 1e-3), rounding)
         eps_dual = tol * max(C_norm * rho * np.linalg.norm(Un), ref_dual * 1e-3)
-        if r_norm <= eps_pri and s_norm <= eps_dual:
+        if r_norm <= eps_pri and s_norm <= eps_dual and (
+                H is None or _objective_accurate(P, z, Zn, r_norm, rounding, tol)):
             converged = True
             break
         if n_eval >= max_iter:
@@ -361,6 +369,19 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
              "exact_fit": P.exact_fit}
     z, worse = _no_worse_than_start(P, z, tol, C_norm)
     return z, k, converged and not worse, state, worse
+
+
+def _objective_accurate(P, z, Z, r_norm, rounding, tol):
+    """Penalised form: the primal residual changes the objective by up to
+    ``alpha sqrt(rank) r``, which must stay within ``tol`` of the objective
+    (with a large ``alpha`` against small targets the residual tests alone
+    let it exceed the objective itself). The objective is bounded below by
+    ``alpha ||Z||_*`` plus the data term (from ``H``, clipped at zero: it can
+    cancel). Not applied to the exact fit, whose optimum can be zero (ADMM's
+    linear convergence would need up to ``max_iter`` iterations there)."""
+    data = 0.5 * z @ P.H @ z - P.g @ z + P.f0
+    f_low = P.alpha * float(np.sum(scipy.linalg.svdvals(Z, check_finite=False))) + max(data, 0.0)
+    return P.alpha * np.sqrt(min(P.q, P.r)) * max(r_norm - rounding, 0.0) <= tol * f_low
 
 
 def _no_worse_than_start(P, z, tol, C_norm):

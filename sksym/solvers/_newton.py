@@ -21,7 +21,6 @@ _STAGE = 3.0                  # a smoothing level is solved when the decrement i
 _SHRINK = 0.04                # continuation factor of the smoothing parameter
 _GAP_SAFETY = 0.25            # stop when the estimated error is below this fraction of tol
 _MU0 = 0.1                    # first smoothing parameter, relative to the largest singular value
-_MU_FLOOR = 1e-4              # the last smoothing level, relative to the planned final one
 _NOISE = 8.0 * np.finfo(float).eps   # rounding level of the singular values, relative to their terms
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
@@ -67,11 +66,11 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     ``mu = tol * ||M(W0)||_* / (10 min(q, rank))``, where the smoothing and
     the unfinished Newton steps each cost a fraction of ``tol`` relative to
     the start, unless the estimate is still too large there (an optimum far
-    below the start): then ``mu`` shrinks further, down to ``1e-4`` times
-    that level. Neither goes below the rounding level of the singular values,
-    where an error estimate is accepted as it is (a start symmetric to
-    rounding is returned at once; an optimum of nuclear norm zero has no
-    relative accuracy). About 5-25 steps solve a problem
+    below the start): then ``mu`` shrinks further, down to the rounding level
+    of the singular values, where an error estimate of that size is accepted
+    (a start symmetric to rounding is returned at once; an optimum of nuclear
+    norm zero has no relative accuracy), and a larger one leaves the solution
+    not converged. About 5-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
     coefficients and a ``q x r`` compressed matrix, on one BLAS thread
@@ -147,7 +146,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
                           solver="newton", time=time.perf_counter() - t0)
     if not converged:
         warnings.warn(
-            f"Newton's method did not reach tol={tol:g} in max_iter={max_iter} steps; "
+            f"Newton's method did not reach tol={tol:g} in {n_iter} steps (max_iter={max_iter}); "
             "increase max_iter or tol.",
             ConvergenceWarning,
         )
@@ -350,7 +349,6 @@ def _newton(P, tol, max_iter, z0, ws=None):
     mu = _MU0 * s0[0]
     level_start = True
     mu_final = max(tol * float(np.sum(s0)) / (10.0 * min(q, r)), noise)
-    mu_lowest = max(mu_final * _MU_FLOOR, noise)
     for it in range(1, max_iter + 1):
         sq = np.hypot(s, mu)
         hess = hessian(U, s, Vt, sq, mu)
@@ -364,7 +362,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
         if H is not None:
             hess += H
         diagonal = hess.ravel(order="K")[::nz + 1]     # a view (hess is contiguous)
-        diagonal += 1e-14 * diagonal.sum() / nz
+        diagonal *= 1.0 + 1e-14                        # relative: features may differ in scale by 1e12
         solve = _factor(hess)
         step = -solve(grad)
         decrement = float(-grad @ step)
@@ -413,10 +411,11 @@ def _newton(P, tol, max_iter, z0, ws=None):
         if not level_done:
             continue
         # below the planned final level only while the error estimate says the
-        # objective is still inaccurate (an optimum far below the start)
-        if mu <= mu_lowest:
-            return z, it, True, s
-        mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else mu_lowest)
+        # objective is still inaccurate (an optimum far below the start), down to
+        # the rounding level, where the estimate could not be met
+        if mu <= noise:
+            return z, it, False, s
+        mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else noise)
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
         dgrad = alpha * (((U * (-s * mu / sq ** 3)) @ Vt[:q]).ravel() @ C2)

@@ -40,8 +40,10 @@ class ReducedProblem:
     densely on request (``C_qrz``, ``C_matrix``).
     """
 
-    def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, NtN_factor=None):
+    def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, NtN_factor=None,
+                 data=None):
         self.op = op                # CompressedLieOperator
+        self.data = data            # penalised form: (theta, Y) / sqrt(n), for the objective's value
         self.NtN_factor = NtN_factor  # None (N orthonormal), or the Cholesky factor of N^T N
         self.q, self.r = q, r
         self.c = c                  # (q, r)
@@ -158,6 +160,12 @@ class ReducedProblem:
             nuc = float(np.sum(scipy.linalg.svdvals(M, check_finite=False))) if M.size else 0.0
         if self.H is None:
             return self.alpha * nuc + self.f0
+        if self.data is not None:
+            # from the residuals: 1/2 z^T H z - g^T z + f0 cancels when the fit is
+            # nearly exact (a relative error of eps f0)
+            T, Ys = self.data
+            R = Ys - T @ np.reshape(z, (self.n_outputs, -1)).T
+            return float(0.5 * np.sum(R * R) + self.alpha * nuc)
         return float(0.5 * z @ self.H @ z - self.g @ z + self.f0 + self.alpha * nuc)
 
 
@@ -242,7 +250,7 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
         g = (theta.T @ Y / n).T.ravel()
         f0 = 0.5 * float(np.sum(Y * Y)) / n
         return ReducedProblem(operator, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
-                              n_out, K, False)
+                              n_out, K, False, data=(T, Y / np.sqrt(n)))
     W0T = NtN_factor = None
     if basis == "pivoted" and 0 < n < K:
         W0T, N, NtN_factor = _null_space_lu(theta, Y)

@@ -549,3 +549,65 @@ def test_admm_never_returns_a_point_worse_than_its_start(rng):
     z_good = P.to_z(good.coef)
     z, worse = _no_worse_than_start(P, z_good, 1e-6, 1.0)
     assert not worse and np.array_equal(z, z_good)
+
+
+def test_badly_scaled_features():
+    # inputs of size 100 and a cubic library: features from 1 to 1e6, Hessian
+    # diagonals from 1 to 1e12. A shift of the mean diagonal (Newton 1e-14, ADMM
+    # 1e-12 of it) moved the solution: Newton returned 0.2 where W = e_0 gives 0,
+    # ADMM stopped 41% above the optimum, both claiming convergence.
+    lib, op = _operator(T(2), 2, 3)
+    X = 100 * np.random.RandomState(0).uniform(-1, 1, size=(1, 2))
+    theta, y = lib.transform(X), np.ones(1)
+    sol = newton_promote(theta, y, op, 1e9)
+    assert sol.converged and promote_objective(theta, y, op, sol.coef, 1e9) <= 1e-12
+    lib, op = _operator(T(3), 3, 2)
+    rng = np.random.RandomState(2)
+    X = 100 * rng.uniform(-1, 1, size=(9, 3))
+    theta, y = lib.transform(X), rng.normal(size=9)
+    ref = cvxpy_promote(theta, y, op, 1e-3).objective
+    for solve in (newton_promote, admm_promote):
+        sol = solve(theta, y, op, 1e-3)
+        assert sol.converged
+        _agree(promote_objective(theta, y, op, sol.coef, 1e-3), ref, 1e-5)
+
+
+def test_admm_with_a_large_alpha_against_small_targets(rng):
+    # alpha / |y| = 1e10: ADMM's residual tests passed while alpha times the
+    # primal residual's nuclear norm was 6 times the objective (above W = 0's)
+    lib, op = _operator(SE(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(20, 3))
+    theta, y = lib.transform(X), 1e-8 * rng.normal(size=20)
+    admm = admm_promote(theta, y, op, 100.0)
+    newton = newton_promote(theta, y, op, 100.0)
+    assert admm.converged and newton.converged
+    zero = promote_objective(theta, y, op, np.zeros((1, 10)), 100.0)
+    best = min(promote_objective(theta, y, op, s.coef, 100.0) for s in (admm, newton))
+    for s in (admm, newton):
+        f = promote_objective(theta, y, op, s.coef, 100.0)
+        assert f <= zero and f <= best * (1 + 1e-3)
+
+
+def test_newton_nearly_symmetric_exact_fit_meets_tol():
+    # the optimum (1.6e-9) is 4e8 times below the start's nuclear norm: Newton
+    # stopped 1e4 below its planned last smoothing level, 5.7e-4 off, claiming tol
+    lib, op = _operator(T(5), 5, 2)
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(7, 5))
+    theta, y = lib.transform(X), 1 + 1e-9 * rng.normal(size=7)
+    sol = newton_promote(theta, y, op, exact_fit=True)
+    ref = newton_promote(theta, y, op, exact_fit=True, tol=1e-12)
+    assert sol.converged
+    _agree(sol.objective, ref.objective, 1e-6)
+
+
+def test_reported_objective_does_not_cancel():
+    # targets of size 1e8 fitted almost exactly: 1/2 z^T H z - g^T z + f0 cancelled
+    # to -1 (the objective is 6e-10)
+    lib, op = _operator(SO(3), 3, 2)
+    X = np.random.RandomState(0).uniform(-1, 1, size=(20, 3))
+    theta, y = lib.transform(X), 1e8 * np.sum(X ** 2, axis=1)
+    for solve in (newton_promote, admm_promote, cvxpy_promote):
+        sol = solve(theta, y, op, 1e-3)
+        true = promote_objective(theta, y, op, sol.coef, 1e-3)
+        assert sol.objective >= 0 and abs(sol.objective - true) <= 1e-2 * true
