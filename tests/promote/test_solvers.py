@@ -611,3 +611,36 @@ def test_reported_objective_does_not_cancel():
         sol = solve(theta, y, op, 1e-3)
         true = promote_objective(theta, y, op, sol.coef, 1e-3)
         assert sol.objective >= 0 and abs(sol.objective - true) <= 1e-2 * true
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(40))
+def test_random_problems_agree_with_clarabel(seed):
+    # a seeded battery of the problems users meet (inputs in [-1, 1], as the
+    # user guide asks): Newton and "auto" reach Clarabel's objective, or better
+    rng = np.random.RandomState(seed)
+    group = (T, SE, SO)[seed % 3]
+    m = rng.randint(2, 5)
+    lib, op = _operator(group(m), m, rng.randint(1, 4))
+    K = lib.n_output_features_
+    n = rng.randint(1, 2 * K + 1)
+    X = rng.uniform(-1, 1, size=(n, m))
+    kind = rng.randint(3)
+    y = (rng.normal(size=n) if kind == 0 else
+         np.sum(X ** 2, axis=1) + 10.0 ** rng.uniform(-9, -2) * rng.normal(size=n) if kind == 1 else
+         lib.transform(X) @ rng.normal(size=K))
+    exact_fit = bool(rng.randint(2))
+    alpha = 10.0 ** rng.uniform(-4, 1)
+    theta = lib.transform(X)
+    ref = cvxpy_promote(theta, y, op, alpha, exact_fit=exact_fit)
+    f_ref = promote_objective(theta, y, op, ref.coef, alpha, exact_fit)
+    scale = 0.5 * np.mean(y ** 2)
+    for solver in ("newton", "auto"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            sol = solve_promote(theta, y, op, alpha, exact_fit=exact_fit, solver=solver)
+        f = promote_objective(theta, y, op, sol.coef, alpha, exact_fit)
+        assert f - f_ref <= 1e-5 * abs(f_ref) + 1e-10 * scale, (solver, f, f_ref)
+        if exact_fit:
+            fitted = np.linalg.lstsq(theta, y, rcond=None)[0]
+            np.testing.assert_allclose(theta @ sol.coef[0], theta @ fitted, atol=1e-8 * (1 + np.abs(y).max()))
