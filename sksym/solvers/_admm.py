@@ -375,12 +375,11 @@ def _objective_accurate(P, z, Z, r_norm, rounding, tol):
     """Penalised form: the primal residual changes the objective by up to
     ``alpha sqrt(rank) r``, which must stay within ``tol`` of the objective
     (with a large ``alpha`` against small targets the residual tests alone
-    let it exceed the objective itself). The objective is bounded below by
-    ``alpha ||Z||_*`` plus the data term (from ``H``, clipped at zero: it can
-    cancel). Not applied to the exact fit, whose optimum can be zero (ADMM's
-    linear convergence would need up to ``max_iter`` iterations there)."""
-    data = 0.5 * z @ P.H @ z - P.g @ z + P.f0
-    f_low = P.alpha * float(np.sum(scipy.linalg.svdvals(Z, check_finite=False))) + max(data, 0.0)
+    let it exceed the objective itself). The objective is estimated by
+    ``alpha ||Z||_*`` plus the data term. Not applied to the exact fit, whose
+    optimum can be zero (ADMM's linear convergence would need up to
+    ``max_iter`` iterations there)."""
+    f_low = P.alpha * float(np.sum(scipy.linalg.svdvals(Z, check_finite=False))) + P.data_term(z)
     return P.alpha * np.sqrt(min(P.q, P.r)) * max(r_norm - rounding, 0.0) <= tol * f_low
 
 

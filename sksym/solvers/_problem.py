@@ -43,7 +43,7 @@ class ReducedProblem:
     def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, NtN_factor=None,
                  data=None):
         self.op = op                # CompressedLieOperator
-        self.data = data            # penalised form: (theta, Y) / sqrt(n), for the objective's value
+        self.data = data            # penalised form: (theta, Y) / sqrt(n), for data_term
         self.NtN_factor = NtN_factor  # None (N orthonormal), or the Cholesky factor of N^T N
         self.q, self.r = q, r
         self.c = c                  # (q, r)
@@ -160,13 +160,15 @@ class ReducedProblem:
             nuc = float(np.sum(scipy.linalg.svdvals(M, check_finite=False))) if M.size else 0.0
         if self.H is None:
             return self.alpha * nuc + self.f0
-        if self.data is not None:
-            # from the residuals: 1/2 z^T H z - g^T z + f0 cancels when the fit is
-            # nearly exact (a relative error of eps f0)
-            T, Ys = self.data
-            R = Ys - T @ np.reshape(z, (self.n_outputs, -1)).T
-            return float(0.5 * np.sum(R * R) + self.alpha * nuc)
-        return float(0.5 * z @ self.H @ z - self.g @ z + self.f0 + self.alpha * nuc)
+        return self.data_term(z) + self.alpha * nuc
+
+    def data_term(self, z):
+        """Penalised form: ``1/(2 n) ||Y - theta W^T||^2`` at ``z``, from the
+        residuals (``1/2 z^T H z - g^T z + f0`` cancels when the fit is nearly
+        exact: an error of ``eps f0``)."""
+        T, Ys = self.data
+        R = Ys - T @ np.reshape(z, (self.n_outputs, -1)).T
+        return 0.5 * float(np.sum(R * R))
 
 
 def check_problem(theta, Y, operator, alpha):
