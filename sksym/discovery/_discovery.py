@@ -16,7 +16,7 @@ from .._validation import check_alpha, check_library, resolve_reps
 from ..groups import Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
-from ..lie._spectrum import perturbation_noise_level
+from ..lie._spectrum import _output_scale, perturbation_noise_level
 from ..reps import Scalar
 from ._candidates import check_candidates
 from ._fit import StandardizedPolynomialFeatures, estimator_library, fit_equations, fit_ridge
@@ -418,18 +418,3 @@ class SymmetryDiscovery(BaseEstimator):
             return self.estimator_.predict(X)
         theta = np.asarray(self.library_.transform(X), dtype=float)
         return theta @ np.asarray(self.coef_).T + self.intercept_
-
-
-def _output_scale(op, out_rep, F):
-    """Root-mean-square size (over generators, weighted like the matrix) of
-    the output term ``B_xi F + t_xi``, which cancels ``DF xi`` for a symmetry:
-    the scale of a broken direction, independent of the spectrum. None for
-    invariant outputs (there is nothing to cancel)."""
-    B = op.output_generators
-    affine = out_rep.is_affine
-    if op.n_generators == 0 or not (np.any(B) or affine):
-        return None
-    T = np.einsum("qab,pb->qpa", B, F)
-    if affine:
-        T = T + out_rep.dtau(op.lie_algebra)[:, None, :]
-    return float(np.sqrt(np.mean(np.sum(T ** 2, axis=(1, 2)))) * op.weight)

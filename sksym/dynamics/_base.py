@@ -62,6 +62,7 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
 
     def _collect(self, X, y, t, reset):
         """Stack trajectories and their derivatives; validate. Returns X, Y (2-D), y_1d."""
+        resolve_differentiation(self.differentiation)          # checked even when y is given
         if _is_trajectory_list(X):
             n_traj = len(X)
             ys = _per_trajectory(y, n_traj, "y") if y is not None else [None] * n_traj
@@ -79,6 +80,8 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
                         yi = yi[:, None]
                 Xs.append(Xi)
                 Ys.append(yi)
+            if len({Xi.shape[1] for Xi in Xs}) != 1:
+                raise ValueError("Every trajectory must have the same number of states (columns of X).")
             widths = {Yi.shape[1] if Yi.ndim == 2 else -1 for Yi in Ys}
             if len(widths) != 1:
                 raise ValueError("Every trajectory's y must have the same number of columns.")

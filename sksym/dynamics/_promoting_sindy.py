@@ -10,6 +10,7 @@ from .._validation import check_alpha, check_library, check_tol
 from ..groups import GL, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
+from ..lie._spectrum import _output_scale
 from ..reps import Rep, Scalar, V
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 from ._base import _BaseSINDy
@@ -93,7 +94,11 @@ default="finite_difference"
     symmetry_tol : "auto" or float, default="auto"
         Rule deciding which singular values of ``xi -> L_xi W`` count as zero
         when reporting ``generators_`` (see
-        :func:`~sksym.lie.select_n_symmetries`).
+        :func:`~sksym.lie.select_n_symmetries`). The size of the output term
+        ``B_xi F`` (which cancels ``DF xi`` for a symmetry) serves as the scale
+        of a broken direction (``reference``), so that a single candidate, or a
+        model commuting with every candidate, counts as symmetric when its
+        singular values are round-off.
 
     Attributes
     ----------
@@ -180,6 +185,12 @@ default="finite_difference"
                     f"generators of shape (q, d, d), or None; got {type(G).__name__}."
                 )
             G = Group(lie_algebra=arr, name="candidates")
+        if len(G.lie_algebra) == 0:
+            raise ValueError(
+                f"candidates {G.name} have no Lie algebra (only discrete elements, or none): "
+                "promotion needs continuous generators. For a discrete symmetry, enforce it "
+                "with SymmetricSINDy."
+            )
         rep = V if self.state_rep is None else self.state_rep
         if not isinstance(rep, Rep):
             raise TypeError(f"state_rep must be a sksym Rep (e.g. V + V); got {type(rep).__name__}.")
@@ -221,7 +232,8 @@ default="finite_difference"
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
         if not (self.symmetry_tol == "auto" or (
-                isinstance(self.symmetry_tol, numbers.Real) and self.symmetry_tol >= 0)):
+                isinstance(self.symmetry_tol, numbers.Real) and not isinstance(self.symmetry_tol, bool)
+                and np.isfinite(self.symmetry_tol) and self.symmetry_tol >= 0)):
             raise ValueError(
                 f"symmetry_tol must be 'auto' or a non-negative float; got {self.symmetry_tol!r}."
             )
@@ -269,12 +281,20 @@ default="finite_difference"
                     ConvergenceWarning,
                 )
             if not S.any():
+                if threshold > 0:
+                    warnings.warn(f"threshold={threshold!r} eliminated every coefficient; the model is zero.",
+                                  UserWarning)
                 W = np.zeros((n_out, K))
             elif not converged:
                 W, sol = self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
             self.solver_n_iter_ = 0 if sol is None else int(sol.n_iter)
             s, gens = symmetry_spectrum(lie.matrix(W), lie.lie_algebra)
-            k = select_n_symmetries(s, tol=self.symmetry_tol) if len(s) else 0
+            # the size of the output term B_xi F, which cancels DF xi for a symmetry,
+            # is the scale of a broken direction (as in SymmetryDiscovery): without
+            # it a single candidate, or a model commuting with every candidate, had
+            # only its own round-off values as the scale and was never a symmetry
+            reference = _output_scale(lie, self.output_rep_, lie.theta @ W.T)
+            k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference) if len(s) else 0
             self.symmetry_singular_values_ = s
             self.generators_ = gens[:k]
         self.coef_ = W

@@ -245,3 +245,18 @@ def perturbation_noise_level(perturbations, factor=3.0):
     if P.size == 0:
         return 0.0
     return float(factor * np.sqrt(np.mean(np.sum(P ** 2, axis=1))))
+
+
+def _output_scale(op, out_rep, F):
+    """Root-mean-square size (over generators, weighted like the matrix) of
+    the output term ``B_xi F + t_xi``, which cancels ``DF xi`` for a symmetry:
+    the scale of a broken direction, independent of the spectrum. None for
+    invariant outputs (there is nothing to cancel)."""
+    B = op.output_generators
+    affine = out_rep.is_affine
+    if op.n_generators == 0 or not (np.any(B) or affine):
+        return None
+    T = np.einsum("qab,pb->qpa", B, F)
+    if affine:
+        T = T + out_rep.dtau(op.lie_algebra)[:, None, :]
+    return float(np.sqrt(np.mean(np.sum(T ** 2, axis=(1, 2)))) * op.weight)

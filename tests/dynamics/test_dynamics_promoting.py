@@ -10,7 +10,7 @@ from sklearn.preprocessing import PolynomialFeatures
 
 from sksym.datasets._dynamics import make_hopf, make_lorenz
 from sksym.dynamics import SymmetricSINDy, SymmetryPromotingSINDy
-from sksym.groups import GL, SO
+from sksym.groups import GL, SO, Group
 
 J = np.array([[0.0, -1.0], [1.0, 0.0]]) / np.sqrt(2)
 
@@ -100,3 +100,36 @@ def test_candidates_as_generator_array():
     b = SymmetryPromotingSINDy(candidates=GL(2), library=PolynomialFeatures(3)).fit(X, X_dot)
     np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
     assert a.generators_.shape == (1, 2, 2)
+
+
+@pytest.mark.parametrize("symmetry_tol", ["auto", 1e-3])
+@pytest.mark.parametrize("solver", ["auto", "admm", "cvxpy"])
+def test_single_candidate_and_commuting_models_count_their_symmetries(symmetry_tol, solver):
+    # the largest singular value was the only scale: one candidate with a round-off
+    # value (1e-16) was never a symmetry, and a model commuting with every
+    # candidate got a solver-dependent count (2 of 4)
+    X, t, X_dot = make_hopf(n_samples=200, random_state=0, return_derivatives=True)
+    model = SymmetryPromotingSINDy(candidates=SO(2), library=PolynomialFeatures(3),
+                                   symmetry_tol=symmetry_tol, solver=solver).fit(X, X_dot)
+    assert model.generators_.shape == (1, 2, 2)
+    assert overlap_with_rotation(model.generators_[0]) > 0.999
+    X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
+    model = SymmetryPromotingSINDy(library=PolynomialFeatures(1), symmetry_tol=symmetry_tol,
+                                   solver=solver).fit(X, 0.7 * X)
+    assert model.generators_.shape == (4, 2, 2)          # all of gl(2) commutes with 0.7 I
+
+
+def test_promoting_sindy_argument_errors():
+    X, t, X_dot = make_hopf(n_samples=100, random_state=0, return_derivatives=True)
+    with pytest.raises(ValueError, match="no Lie algebra"):
+        SymmetryPromotingSINDy(candidates=Group(discrete_generators=-np.eye(2)[None])).fit(X, X_dot)
+    with pytest.raises(ValueError, match="symmetry_tol"):
+        SymmetryPromotingSINDy(symmetry_tol=np.inf).fit(X, X_dot)
+    for cls in (SymmetricSINDy, SymmetryPromotingSINDy):       # checked even when y is given
+        with pytest.raises(ValueError, match="differentiation"):
+            cls(differentiation="foo").fit(X, X_dot)
+        with pytest.raises(ValueError, match="same number of states"):
+            cls().fit([X, X[:, :1]], t=0.05)
+    with pytest.warns(UserWarning, match="eliminated every coefficient"):
+        model = SymmetryPromotingSINDy(library=PolynomialFeatures(3), threshold=10.0).fit(X, X_dot)
+    assert not np.any(model.coef_)
