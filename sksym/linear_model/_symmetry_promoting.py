@@ -137,10 +137,12 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     symmetry_tol : "auto" or float, default="auto"
         How small a singular value of the fitted model's Lie derivatives must
         be to count as a symmetry (see :func:`~sksym.lie.select_n_symmetries`).
-        A float is relative to the largest singular value. "auto" uses the
-        largest-gap rule, and counts as zero every singular value below
-        ``10 * tol`` times the root-mean-square of the model on the training
-        inputs.
+        A float is relative to the largest singular value, or to the
+        root-mean-square of the model on the training inputs when that is
+        larger (the size of a clearly broken direction: with a single
+        candidate, or a model symmetric under all, the largest singular value
+        is round-off). "auto" uses the largest-gap rule, and counts as zero
+        every singular value below ``10 * tol`` times that root-mean-square.
     random_state : int, RandomState instance or None, default=None
         Seed of the evaluation points of the operator. ``None`` uses seed 0,
         so the penalty (and the fit) is deterministic and the operator of a
@@ -297,9 +299,12 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.objective_ = sol.objective
         s, gens = symmetry_spectrum(operator.matrix(W), np.asarray(self.candidates_.lie_algebra))
         # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
-        # to the size of the model (so that a single candidate can be a symmetry)
+        # to the size of the model; the size of the model is also the scale of a
+        # broken direction (so that a single candidate can be a symmetry, with a
+        # float symmetry_tol too)
         scale = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1))) if len(theta) else 0.0
-        k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=10 * self.tol * scale)
+        k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=10 * self.tol * scale,
+                                reference=scale)
         self.symmetry_singular_values_ = s
         self.generators_ = gens[:k]
         if y.ndim == 1:

@@ -246,3 +246,19 @@ def test_tour_section_draws(rng):
     draw(ax)
     assert len(ax.lines) == 3
     plt.close(fig)
+
+
+@pytest.mark.parametrize("symmetry_tol", ["auto", 1e-3])
+def test_single_candidate_symmetry_is_counted(symmetry_tol, rng):
+    # with one candidate the largest singular value is the round-off value itself,
+    # so a float symmetry_tol relative to it never counted the symmetry
+    X = rng.uniform(-1, 1, size=(40, 2))
+    model = SymmetryPromotingRegressor(candidates=SO(2), symmetry_tol=symmetry_tol)
+    model.fit(X, np.sum(X ** 2, axis=1))
+    assert model.generators_.shape == (1, 2, 2)
+    Y = np.c_[-X[:, 1], X[:, 0]] * (1 + np.sum(X ** 2, axis=1))[:, None]     # equivariant field
+    model = SymmetryPromotingRegressor(candidates=SO(2), output_rep=V, symmetry_tol=symmetry_tol).fit(X, Y)
+    assert model.generators_.shape == (1, 2, 2)
+    model = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-6, symmetry_tol=symmetry_tol)
+    model.fit(X, np.sum(X ** 2, axis=1) + X[:, 0])                             # broken
+    assert model.generators_.shape == (0, 2, 2)
