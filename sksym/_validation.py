@@ -9,7 +9,7 @@ from sklearn.preprocessing import PolynomialFeatures
 from .groups import Group, Trivial
 from .reps import Rep, Scalar, V
 
-__all__ = ["resolve_reps", "check_library", "check_tol", "check_alpha"]
+__all__ = ["resolve_reps", "check_library", "check_tol", "check_alpha", "check_symmetry_tol"]
 
 
 def _bind(rep, group, name):
@@ -84,3 +84,14 @@ def check_alpha(alpha, name="alpha"):
     if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not np.isfinite(alpha) or alpha < 0:
         raise ValueError(f"{name} must be a non-negative finite float; got {alpha!r}.")
     return float(alpha)
+
+
+def check_symmetry_tol(symmetry_tol):
+    """``"auto"`` or a non-negative finite float (the promote estimators' rule for
+    counting symmetries, :func:`~sksym.lie.select_n_symmetries`)."""
+    if isinstance(symmetry_tol, str) and symmetry_tol == "auto":
+        return symmetry_tol
+    if (not isinstance(symmetry_tol, numbers.Real) or isinstance(symmetry_tol, bool)
+            or not np.isfinite(symmetry_tol) or symmetry_tol < 0):
+        raise ValueError(f"symmetry_tol must be 'auto' or a non-negative float; got {symmetry_tol!r}.")
+    return float(symmetry_tol)

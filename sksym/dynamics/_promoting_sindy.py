@@ -1,12 +1,11 @@
 """SINDy with a nuclear-norm penalty that promotes symmetry among candidate generators."""
 
-import numbers
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .._validation import check_alpha, check_library, check_tol
+from .._validation import check_alpha, check_library, check_symmetry_tol, check_tol
 from ..groups import GL, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
@@ -231,12 +230,7 @@ default="finite_difference"
             raise ValueError("tol must be positive.")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
-        if not (self.symmetry_tol == "auto" or (
-                isinstance(self.symmetry_tol, numbers.Real) and not isinstance(self.symmetry_tol, bool)
-                and np.isfinite(self.symmetry_tol) and self.symmetry_tol >= 0)):
-            raise ValueError(
-                f"symmetry_tol must be 'auto' or a non-negative float; got {self.symmetry_tol!r}."
-            )
+        check_symmetry_tol(self.symmetry_tol)
         X, Y, self._single_output = self._collect(X, y, t, reset=True)
         n, d = X.shape
         n_out = Y.shape[1]

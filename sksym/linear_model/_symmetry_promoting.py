@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._base import DictionaryRegressor
-from .._validation import check_alpha, check_library, resolve_reps
+from .._validation import check_alpha, check_library, check_symmetry_tol, resolve_reps
 from ..groups import SE, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
@@ -243,12 +243,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}.")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
-        if not (isinstance(self.symmetry_tol, str) and self.symmetry_tol == "auto"):
-            if (not isinstance(self.symmetry_tol, numbers.Real) or isinstance(self.symmetry_tol, bool)
-                    or not np.isfinite(self.symmetry_tol) or self.symmetry_tol < 0):
-                raise ValueError(
-                    f"symmetry_tol must be 'auto' or a non-negative float; got {self.symmetry_tol!r}."
-                )
+        check_symmetry_tol(self.symmetry_tol)
         return alpha
 
     def _seed(self):

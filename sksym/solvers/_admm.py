@@ -70,7 +70,7 @@ def _is_real(value):
 
 
 def _check_tol(tol):
-    if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol) or tol <= 0:
+    if not _is_real(tol) or not np.isfinite(tol) or tol <= 0:
         raise ValueError(f"tol must be a positive finite float; got {tol!r}.")
     return float(tol)
 
@@ -224,11 +224,14 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     C_norm = np.sqrt(max(scipy.linalg.eigvalsh(CtC, subset_by_index=[nz - 1, nz - 1],
                                                check_finite=False)[0], 0.0))
 
+    # the start (least squares, or the exact fit's particular solution): the scale
+    # of the stopping test's floors, the default first iterate and the safety net
+    z_start = _closed_form(P)
     # scales for the absolute floors of the stopping test
     if H is None:
         ref_pri = np.linalg.norm(P.c)
     else:
-        ref_pri = np.linalg.norm(P.C_mul(_closed_form(P)))
+        ref_pri = np.linalg.norm(P.C_mul(z_start))
     ref_pri = max(ref_pri, 1e-300)
     ref_dual = alpha * C_norm
 
@@ -248,7 +251,7 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     if warm_start is not None and Z is None:
         Z = P.image(P.to_z(warm_start))
     if Z is None:
-        Z = P.image(_closed_form(P)) if H is not None else P.c.copy()
+        Z = P.image(z_start) if H is not None else P.c.copy()
     if rho is None:
         if H is not None:
             rho = max(np.trace(H), 1e-12 * tr) / tr
@@ -367,7 +370,7 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     U = Tx[qr:2 * qr].reshape(q, r)
     state = {"Z": Z, "Lam": rho * U, "rho": rho, "alpha": alpha, "shape": (q, r, nz),
              "exact_fit": P.exact_fit}
-    z, worse = _no_worse_than_start(P, z, tol, C_norm)
+    z, worse = _no_worse_than_start(P, z, tol, C_norm, z_start)
     return z, k, converged and not worse, state, worse
 
 
@@ -383,12 +386,13 @@ def _objective_accurate(P, z, Z, r_norm, rounding, tol):
     return P.alpha * np.sqrt(min(P.q, P.r)) * max(r_norm - rounding, 0.0) <= tol * f_low
 
 
-def _no_worse_than_start(P, z, tol, C_norm):
-    """A safety net: ``z``, or the start (least squares, or the exact fit's
-    particular solution: feasible and cheap) when that is better by more than
-    ``tol`` relative to its objective plus the stopping test's floor; and
-    whether it was."""
-    z_start = _closed_form(P)
+def _no_worse_than_start(P, z, tol, C_norm, z_start=None):
+    """A safety net: ``z``, or the start ``z_start`` (least squares, or the exact
+    fit's particular solution: feasible; computed if not given) when that is
+    better by more than ``tol`` relative to its objective plus the stopping
+    test's floor; and whether it was."""
+    if z_start is None:
+        z_start = _closed_form(P)
     f_end, f_start = P.objective(z), P.objective(z_start)
     slack = tol * (abs(f_start) + 1e-3 * P.alpha * np.sqrt(min(P.q, P.r))
                    * (np.linalg.norm(P.c) + C_norm * max(np.linalg.norm(z), np.linalg.norm(z_start))))
