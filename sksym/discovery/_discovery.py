@@ -16,7 +16,7 @@ from .._validation import check_alpha, check_library, resolve_reps
 from ..groups import Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
-from ..lie._spectrum import _output_scale, perturbation_noise_level
+from ..lie._spectrum import _reference_scale, perturbation_noise_level
 from ..reps import Scalar
 from ._candidates import check_candidates
 from ._fit import StandardizedPolynomialFeatures, estimator_library, fit_equations, fit_ridge
@@ -71,7 +71,7 @@ class SymmetryDiscovery(BaseEstimator):
     tol : "auto" or float, default="auto"
         Rank rule for the spectrum. A float ``t`` counts singular values
         ``s <= t * s_max`` as symmetries (``s_max`` is at least the size of
-        the output term ``B_xi F`` for equivariant outputs). "auto" cuts at the largest gap in the
+        the terms that a symmetry cancels, see Notes). "auto" cuts at the largest gap in the
         log singular values near an estimated noise level (see Notes).
     target : {"function", "data"}, default="function"
         "function": symmetries of ``y ~ F(X)``. "data": symmetries of the set
@@ -163,12 +163,15 @@ class SymmetryDiscovery(BaseEstimator):
     (for data sets, the equations are a least-squares fit too, and their
     coefficient errors play the role of ``dW``). The
     cut is the largest ratio between consecutive singular values among those
-    near the noise level (see :func:`~sksym.lie.select_n_symmetries`). With
-    equivariant outputs the size of the output term ``B_xi F`` (which a
-    symmetry cancels against ``DF xi``) is a reference scale, so a spectrum
-    that is round-off everywhere (e.g. the identity map) counts as all
-    symmetric; outputs that are points of an affine group also move with its
-    translations. Failure
+    near the noise level (see :func:`~sksym.lie.select_n_symmetries`). The
+    size of the terms that a symmetry cancels is a reference scale: with
+    equivariant outputs the output term ``B_xi F`` (cancelled by ``DF xi``;
+    outputs that are points of an affine group also move with its
+    translations), with invariant outputs the terms ``(d_j F) xi_j`` of
+    ``DF xi`` (constant offsets do not enter). So a spectrum that is
+    round-off everywhere (the identity map, ``|x|^2`` with the single
+    candidate SO(2)) counts as all symmetric, with a float ``tol`` too,
+    which is relative to the larger of ``s_max`` and this scale. Failure
     modes: a symmetry broken more weakly than the noise is reported as a
     symmetry; with heavy noise broken directions that sink to the noise level
     are over-counted; when the model cannot be fitted uniquely (fewer samples
@@ -319,7 +322,7 @@ class SymmetryDiscovery(BaseEstimator):
             points = self._points(X, rng, None)
             op = LieDerivative(lib, in_rep, out_rep, points=points)
             M = op.matrix(np.eye(n_out))
-            return M, None, _output_scale(op, out_rep, op.theta)
+            return M, None, _reference_scale(op, out_rep, np.eye(n_out), op.theta)
         self.library_ = check_library(self.library, X)
         theta = np.asarray(self.library_.transform(X), dtype=float)
         K = theta.shape[1]
@@ -347,7 +350,7 @@ class SymmetryDiscovery(BaseEstimator):
                 dW = sigma[:, None] * (z @ cov_factor.T)
                 draws.append(op.matrix(dW))
             noise = perturbation_noise_level(np.array(draws))
-        return M, noise, _output_scale(op, out_rep, op.theta @ W.T + b)
+        return M, noise, _reference_scale(op, out_rep, W, op.theta @ W.T + b)
 
     def _data_matrix(self, X, rng):
         n, d = X.shape

@@ -9,7 +9,7 @@ from .._validation import check_alpha, check_library, check_symmetry_tol, check_
 from ..groups import GL, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
-from ..lie._spectrum import _output_scale
+from ..lie._spectrum import _reference_scale
 from ..reps import Rep, Scalar, V
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 from ._base import _BaseSINDy
@@ -287,7 +287,7 @@ default="finite_difference"
             # is the scale of a broken direction (as in SymmetryDiscovery): without
             # it a single candidate, or a model commuting with every candidate, had
             # only its own round-off values as the scale and was never a symmetry
-            reference = _output_scale(lie, self.output_rep_, lie.theta @ W.T)
+            reference = _reference_scale(lie, self.output_rep_, W, lie.theta @ W.T)
             k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference) if len(s) else 0
             self.symmetry_singular_values_ = s
             self.generators_ = gens[:k]

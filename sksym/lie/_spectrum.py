@@ -247,16 +247,25 @@ def perturbation_noise_level(perturbations, factor=3.0):
     return float(factor * np.sqrt(np.mean(np.sum(P ** 2, axis=1))))
 
 
-def _output_scale(op, out_rep, F):
-    """Root-mean-square size (over generators, weighted like the matrix) of
-    the output term ``B_xi F + t_xi``, which cancels ``DF xi`` for a symmetry:
-    the scale of a broken direction, independent of the spectrum. None for
-    invariant outputs (there is nothing to cancel)."""
+def _reference_scale(op, out_rep, W, F):
+    """Scale of a broken direction, independent of the spectrum: the
+    root-mean-square size (over generators, weighted like the matrix) of the
+    terms that cancel in ``L_xi F`` for a symmetry. For outputs that move
+    (``B_xi != 0``, or points of an affine group) the output term
+    ``B_xi F + t_xi``, which cancels ``DF xi``; for invariant outputs the
+    terms ``(d_j F) xi_j`` of ``DF xi`` itself (a rotation-invariant
+    ``|x|^2`` has ``2 x_1 (-x_2) + 2 x_2 x_1 = 0``). Constant offsets of the
+    model do not enter. ``W`` (n_outputs, K) are the model's coefficients
+    (``F = W Theta + b`` at the points)."""
+    if op.n_generators == 0:
+        return None
     B = op.output_generators
     affine = out_rep.is_affine
-    if op.n_generators == 0 or not (np.any(B) or affine):
-        return None
-    T = np.einsum("qab,pb->qpa", B, F)
-    if affine:
-        T = T + out_rep.dtau(op.lie_algebra)[:, None, :]
-    return float(np.sqrt(np.mean(np.sum(T ** 2, axis=(1, 2)))) * op.weight)
+    if np.any(B) or affine:
+        T = np.einsum("qab,pb->qpa", B, F)
+        if affine:
+            T = T + out_rep.dtau(op.lie_algebra)[:, None, :]
+        return float(np.sqrt(np.mean(np.sum(T ** 2, axis=(1, 2)))) * op.weight)
+    JW = np.einsum("ok,pkd->pod", np.asarray(W, dtype=float), op.jacobian)     # DF at the points
+    total = np.einsum("pod,qpd->", JW ** 2, op.vector_fields ** 2)             # sum of squared terms
+    return float(np.sqrt(total / op.n_generators) * op.weight)

@@ -416,6 +416,26 @@ def test_equivariant_outputs_with_translations_and_full_symmetry(rng):
     np.testing.assert_allclose(A @ [-1.0, -1.0] + b, 0, atol=1e-6)
 
 
+@pytest.mark.parametrize("tol", ["auto", 1e-3])
+@pytest.mark.parametrize("path", ["library", "estimator"])
+def test_single_candidate_invariant_outputs(tol, path, rng):
+    # with one candidate the largest singular value is the symmetric one itself
+    # (round-off); the size of the terms that cancel in DF xi is the scale of a
+    # broken direction, so a float tol counts the symmetry too (it counted 0)
+    X = rng.uniform(-1, 1, size=(60, 2))
+    kwargs = {"estimator": make_pipeline(PolynomialFeatures(2), LinearRegression())} if path == "estimator" else {}
+
+    def count(y):
+        return SymmetryDiscovery(candidates=SO(2), tol=tol, random_state=0, **kwargs).fit(X, y).n_symmetries_
+
+    r2 = np.sum(X ** 2, axis=1)
+    assert count(r2) == 1
+    assert count(1e3 + r2) == 1                   # a constant offset is not a broken direction's scale
+    assert count(X[:, 0] ** 2 + 2 * X[:, 1] ** 2) == 0
+    assert count(1e3 + X[:, 0] ** 2 + 2 * X[:, 1] ** 2) == 0
+    assert count(np.full(60, 5.0)) == 1          # constants are invariant under everything
+
+
 def test_non_polynomial_library_is_sampled_on_data(rng):
     from sksym.libraries import FunctionLibrary
 
