@@ -14,6 +14,7 @@ from .._validation import check_alpha, check_library, check_symmetry_tol, resolv
 from ..groups import SE, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
+from ..lie._spectrum import _reference_scale
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 
 __all__ = ["SymmetryPromotingRegressor"]
@@ -28,10 +29,9 @@ def _polynomial_operator(key, input_rep, output_rep, lie_key, seed):
     lib = PolynomialFeatures(degree=degree, interaction_only=interaction_only, include_bias=include_bias)
     lib.fit(np.zeros((1, n_features)))
     lie = np.frombuffer(lie_key[0]).reshape(lie_key[1])
-    op = CompressedLieOperator(LieDerivative(lib, input_rep, output_rep, lie_algebra=lie,
-                                             discrete_elements=_no_discrete(input_rep),
-                                             random_state=seed))
-    return op
+    lie_derivative = LieDerivative(lib, input_rep, output_rep, lie_algebra=lie,
+                                   discrete_elements=_no_discrete(input_rep), random_state=seed)
+    return lie_derivative, CompressedLieOperator(lie_derivative)
 
 
 def _no_discrete(rep):
@@ -40,7 +40,8 @@ def _no_discrete(rep):
 
 
 def _build_operator(library, input_rep, output_rep, X, seed):
-    """The compressed operator of the candidate Lie algebra (cached for PolynomialFeatures)."""
+    """The Lie derivative of the candidate Lie algebra and its compressed operator
+    (cached for PolynomialFeatures)."""
     lie = np.ascontiguousarray(input_rep.group.lie_algebra, dtype=float)
     if type(library) is PolynomialFeatures:
         key = (library.degree if isinstance(library.degree, int) else tuple(library.degree),
@@ -50,9 +51,9 @@ def _build_operator(library, input_rep, output_rep, X, seed):
     if library_degree(library) is None:
         rng = np.random.RandomState(seed)
         points = X[rng.permutation(len(X))[:_MAX_OPERATOR_POINTS]]
-    return CompressedLieOperator(LieDerivative(library, input_rep, output_rep, points=points,
-                                               discrete_elements=_no_discrete(input_rep),
-                                               random_state=seed))
+    lie_derivative = LieDerivative(library, input_rep, output_rep, points=points,
+                                   discrete_elements=_no_discrete(input_rep), random_state=seed)
+    return lie_derivative, CompressedLieOperator(lie_derivative)
 
 
 def _check_candidates(candidates, n_features):
@@ -137,12 +138,15 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     symmetry_tol : "auto" or float, default="auto"
         How small a singular value of the fitted model's Lie derivatives must
         be to count as a symmetry (see :func:`~sksym.lie.select_n_symmetries`).
-        A float is relative to the largest singular value, or to the
-        root-mean-square of the model on the training inputs when that is
-        larger (the size of a clearly broken direction: with a single
-        candidate, or a model symmetric under all, the largest singular value
-        is round-off). "auto" uses the largest-gap rule, and counts as zero
-        every singular value below ``10 * tol`` times that root-mean-square.
+        A float is relative to the largest singular value, or to the size of
+        the terms that a symmetry cancels in the Lie derivative when that is
+        larger (the terms ``(d_j F) xi_j`` of ``DF xi`` for invariant outputs,
+        the output term ``B_xi F`` for equivariant ones: the size of a clearly
+        broken direction; with a single candidate, or a model symmetric under
+        all, the largest singular value is round-off; constant offsets do not
+        enter). "auto" uses the largest-gap rule, and counts as zero every
+        singular value below ``10 * tol`` times the root-mean-square of the
+        model on the training inputs.
     random_state : int, RandomState instance or None, default=None
         Seed of the evaluation points of the operator. ``None`` uses seed 0,
         so the penalty (and the fit) is deterministic and the operator of a
@@ -275,7 +279,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             candidates, self.input_rep, self.output_rep, X.shape[1], Y.shape[1]
         )
         self.library_ = check_library(self.library, X)
-        operator = _build_operator(self.library_, self.input_rep_, self.output_rep_, X, self._seed())
+        lie_derivative, operator = _build_operator(self.library_, self.input_rep_, self.output_rep_, X, self._seed())
         theta = np.asarray(self.library_.transform(X), dtype=float)
         previous = getattr(self, "_solution", None) if self.warm_start else None
         if previous is not None and previous.coef.shape != (Y.shape[1], theta.shape[1]):
@@ -294,12 +298,13 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.objective_ = sol.objective
         s, gens = symmetry_spectrum(operator.matrix(W), np.asarray(self.candidates_.lie_algebra))
         # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
-        # to the size of the model; the size of the model is also the scale of a
-        # broken direction (so that a single candidate can be a symmetry, with a
-        # float symmetry_tol too)
+        # to the size of the model; the size of the terms that a symmetry cancels is
+        # the scale of a broken direction (so that a single candidate can be a
+        # symmetry, with a float symmetry_tol too), as in SymmetryDiscovery
         scale = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1))) if len(theta) else 0.0
+        reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=10 * self.tol * scale,
-                                reference=scale)
+                                reference=reference)
         self.symmetry_singular_values_ = s
         self.generators_ = gens[:k]
         if y.ndim == 1:

@@ -262,3 +262,19 @@ def test_single_candidate_symmetry_is_counted(symmetry_tol, rng):
     model = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-6, symmetry_tol=symmetry_tol)
     model.fit(X, np.sum(X ** 2, axis=1) + X[:, 0])                             # broken
     assert model.generators_.shape == (0, 2, 2)
+
+
+@pytest.mark.parametrize("symmetry_tol", ["auto", 1e-3])
+def test_constant_offset_does_not_hide_a_broken_direction(symmetry_tol, rng):
+    # the scale of a broken direction is the size of the terms a symmetry cancels
+    # ((d_j F) xi_j), not the model's size: with an offset of 1000 a float
+    # symmetry_tol relative to the model's root-mean-square counted x0^2 + 2 x1^2
+    # as rotation invariant
+    X = rng.uniform(-1, 1, size=(60, 2))
+    for offset in (0.0, 1e3):
+        broken = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-4, symmetry_tol=symmetry_tol)
+        broken.fit(X, offset + X[:, 0] ** 2 + 2 * X[:, 1] ** 2)
+        assert broken.generators_.shape == (0, 2, 2)
+        invariant = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-4, symmetry_tol=symmetry_tol)
+        invariant.fit(X, offset + np.sum(X ** 2, axis=1))
+        assert invariant.generators_.shape == (1, 2, 2)
