@@ -70,7 +70,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     of the singular values, where an error estimate of that size is accepted
     (a start symmetric to rounding is returned at once; an optimum of nuclear
     norm zero has no relative accuracy), and a larger one leaves the solution
-    not converged. About 5-25 steps solve a problem
+    not converged. In the penalised form the objective's size is computed from
+    the residuals, and an estimate at the data term's rounding level
+    (residuals of targets of size ``|Y|`` are known to ``eps |Y|`` only) is
+    accepted too. About 5-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
     coefficients and a ``q x r`` compressed matrix, on one BLAS thread
@@ -342,6 +345,9 @@ def _newton(P, tol, max_iter, z0, ws=None):
     if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal
         return z, 0, True, s0
     floor = alpha * min(q, r) * noise       # error of the objective below which nothing is resolved
+    if H is not None:
+        T_data, Ys = P.data
+        T_norm, Ys_norm = float(np.linalg.norm(T_data)), float(np.linalg.norm(Ys))
     if z0 is not None:
         z = np.asarray(z0, dtype=float).copy()
         X = image(z)
@@ -373,8 +379,17 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # it, the decrement adds what the step would still gain
         data_z = data(z)
         f_z = data_z + alpha * float(s.sum())
+        if H is None:
+            size, data_floor = f_z, 0.0
+        else:
+            # the objective's size from the residuals (f_z + f0 cancels for nearly
+            # exact fits with large targets), and the rounding level of the data
+            # term: residuals of targets of size |Y| are known to eps |Y| only
+            residual_norm = np.linalg.norm(Ys - T_data @ z.reshape(-1, T_data.shape[1]).T)
+            size = 0.5 * residual_norm ** 2 + alpha * float(s.sum())
+            data_floor = _NOISE * residual_norm * (Ys_norm + T_norm * float(np.linalg.norm(z)))
         accurate = (alpha * float(np.sum(s * (sq - s) / sq)) + decrement
-                    <= max(_GAP_SAFETY * tol * abs(f_z + P.f0), floor))
+                    <= max(_GAP_SAFETY * tol * abs(size), floor + data_floor))
         # backtracking line search on z + t step: image X + t dX, data term
         # data_z + t d1 + t^2 d2 / 2; the singular vectors of the accepted point
         # serve the next step. Within a level the full step is usually

@@ -613,6 +613,23 @@ def test_reported_objective_does_not_cancel():
         assert sol.objective >= 0 and abs(sol.objective - true) <= 1e-2 * true
 
 
+def test_newton_stopping_test_does_not_cancel():
+    # a nearly exact fit of targets of size 1e10: Newton's stopping test measured
+    # the objective as 1/2 z^T H z - g^T z + f0, which cancels to rounding (about
+    # eps f0, here far above the objective), and stopped after one step 3.3e-6 off
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(40, 3))
+    lib = PolynomialFeatures(2).fit(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(3)), Scalar(SO(3))))
+    theta = lib.transform(X)
+    y = 1e10 * (np.sum(X ** 2, axis=1) + 1e-7 * X[:, 0] * X[:, 1] + 1e-7 * X[:, 2])
+    sol = newton_promote(theta, y, op, 1e-8)
+    ref = newton_promote(theta, y, op, 1e-8, tol=1e-12, max_iter=2000)
+    assert sol.converged
+    f, f_ref = (promote_objective(theta, y, op, W, 1e-8) for W in (sol.coef, ref.coef))
+    _agree(f, f_ref, 1e-6)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(40))
 def test_random_problems_agree_with_clarabel(seed):
