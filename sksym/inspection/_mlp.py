@@ -74,6 +74,12 @@ def _check_mlp(mlp, name="mlp"):
         )
     if not hasattr(mlp, "activation"):
         raise TypeError(f"{name} has no 'activation' attribute.")
+    if getattr(mlp, "architecture_", None) == "gated":
+        raise ValueError(
+            f"{name} is a gated network (architecture_='gated'): its coefs_ act on invariant "
+            "features and gates computed from the inputs, not on the inputs, so the "
+            "weight-space tools do not apply to it."
+        )
     coefs = [np.asarray(W, dtype=float) for W in mlp.coefs_]
     intercepts = [np.asarray(b, dtype=float) for b in mlp.intercepts_]
     if len(coefs) < 1 or len(coefs) != len(intercepts):
@@ -235,7 +241,9 @@ def _with_weights(mlp, coefs, intercepts):
     """A deep copy of ``mlp`` holding new weights.
 
     Optimiser state (which refers to the old weights) is dropped, so a later
-    ``partial_fit`` or warm start re-initialises it.
+    ``partial_fit`` or warm start re-initialises it; the best weights kept by
+    early stopping (those of the fitted network) become the new ones, which a
+    warm start with early stopping needs.
     """
     memo = {id(mlp.coefs_): None, id(mlp.intercepts_): None}
     for W in list(mlp.coefs_) + list(mlp.intercepts_):
@@ -243,9 +251,13 @@ def _with_weights(mlp, coefs, intercepts):
     new = copy.deepcopy(mlp, memo)
     new.coefs_ = [np.array(W, dtype=float) for W in coefs]
     new.intercepts_ = [np.array(b, dtype=float) for b in intercepts]
-    for attr in ("_optimizer", "_best_coefs", "_best_intercepts"):
-        if attr in getattr(new, "__dict__", {}):
-            delattr(new, attr)
+    state = getattr(new, "__dict__", {})
+    if "_optimizer" in state:
+        delattr(new, "_optimizer")
+    if "_best_coefs" in state:
+        new._best_coefs = [W.copy() for W in new.coefs_]
+    if "_best_intercepts" in state:
+        new._best_intercepts = [b.copy() for b in new.intercepts_]
     return new
 
 

@@ -170,10 +170,13 @@ def linear_cka(X, Y, debiased=False):
 
 
 def _unit_frobenius(A, name):
-    nrm = np.linalg.norm(A)
-    if nrm == 0:
+    # scaled by the largest entry first: the norm's squares overflow above ~1e154
+    # and underflow below ~1e-154 (the measures are scale invariant)
+    top = np.abs(A).max() if A.size else 0.0
+    if top == 0:
         raise ValueError(f"{name} is identically zero; the similarity is undefined.")
-    return A / nrm
+    A = A / top
+    return A / np.linalg.norm(A)
 
 
 def _center(A, center):
@@ -278,6 +281,8 @@ def permutation_similarity(X, Y, center=False):
 
 
 def _unit_columns(A):
+    top = np.abs(A).max(axis=0) if A.shape[0] else np.zeros(A.shape[1])
+    A = A / np.where(top > 0, top, 1.0)          # no overflow or underflow in the norms
     nrm = np.linalg.norm(A, axis=0)
     return A / np.where(nrm > 0, nrm, 1.0), int(np.sum(nrm > 0))
 
@@ -380,7 +385,7 @@ def grelu_cka(X, Y, debiased=False, reduction="max"):
         An, nz = _unit_columns(Ac)
         if nz == 0:
             raise ValueError(f"CKA is undefined: {name} is constant across samples.")
-        An = An[:, np.linalg.norm(Ac, axis=0) > 0]
+        An = An[:, np.abs(Ac).max(axis=0) > 0]         # (a norm underflows for tiny units)
         if reduction == "max":
             K = np.full((A.shape[0], A.shape[0]), -np.inf)
             for c in range(An.shape[1]):

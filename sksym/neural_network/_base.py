@@ -44,6 +44,20 @@ def _check_float(value, name, low=0.0, high=None, low_open=False, high_open=Fals
     return float(value)
 
 
+def _value_key(obj):
+    """A key that compares ``obj`` by value: groups and representations are
+    hashable value objects, arrays and lists are turned into bytes and tuples."""
+    if isinstance(obj, np.ndarray):
+        return ("array", obj.shape, obj.dtype.str, obj.tobytes())
+    if isinstance(obj, (list, tuple)):
+        return tuple(_value_key(o) for o in obj)
+    try:
+        hash(obj)
+    except TypeError:
+        return ("repr", repr(obj))
+    return obj
+
+
 class BaseSymmetricMLP(BaseEstimator):
     """Shared implementation of SymmetricMLPRegressor and SymmetricMLPClassifier."""
 
@@ -244,9 +258,12 @@ class BaseSymmetricMLP(BaseEstimator):
     def _fit(self, X, Y, y_val_transform=None):
         sizes = self._validate_params_()
         rng = check_random_state(self.random_state)
+        # groups and representations by value (two unnamed groups share a repr);
+        # the output activation and the classes too (a classifier's targets)
         arch_key = (tuple(sizes), self.activation, self.fit_intercept, X.shape[1], Y.shape[1],
-                    self.symmetry, repr(self.group), repr(self.input_rep), repr(self.output_rep),
-                    repr(self.hidden_rep), self.invariant_degree, self.gate_degree)
+                    self.symmetry, _value_key(self.group), _value_key(self.input_rep),
+                    _value_key(self.output_rep), _value_key(self.hidden_rep), self.invariant_degree,
+                    self.gate_degree, self._out_activation, _value_key(getattr(self, "classes_", None)))
         warm = self.warm_start and getattr(self, "_arch_key", None) == arch_key and hasattr(self, "_theta")
         if not warm:
             self._network = self._build(X, sizes, Y.shape[1])

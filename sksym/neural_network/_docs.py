@@ -45,7 +45,10 @@ PARAMETERS = """\
     verbose : bool, default=False
         Print the loss every iteration.
     warm_start : bool, default=False
-        Start from the previous solution when the architecture is unchanged.
+        Start from the previous solution when the architecture is unchanged
+        (the same layer sizes, activation, group and representations, compared
+        by value, output activation and, for classifiers, classes); otherwise
+        the network is initialised afresh.
     fit_intercept : bool, default=True
         Whether the layers have biases; ``False`` gives bias-free networks
         (odd functions for odd activations, as in Bergman 2019). Biases are

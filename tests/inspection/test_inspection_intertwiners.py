@@ -105,3 +105,10 @@ def test_homogeneity_defect():
         homogeneity_defect("relu", [0.0])
     with pytest.raises(ValueError):
         homogeneity_defect("relu", [np.nan])
+
+
+@pytest.mark.parametrize("spread", [0.0, -1.0, np.nan, np.inf, "3"])
+def test_homogeneity_defect_checks_spread(spread):
+    # spread=0 put every point at 0, and -1 was reported as a ReLU intertwiner
+    with pytest.raises(ValueError, match="spread"):
+        homogeneity_defect("relu", [-1.0], spread=spread)

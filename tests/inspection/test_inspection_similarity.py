@@ -102,3 +102,15 @@ def test_cka_small_samples_and_constant(debiased):
     # Smallest valid size: a finite number, never NaN.
     v = linear_cka(H[:4], rng.normal(size=(4, 3)), debiased=debiased)
     assert np.isfinite(v)
+
+
+@pytest.mark.parametrize("measure", [orthogonal_procrustes_similarity, permutation_similarity,
+                                     grelu_procrustes_similarity, grelu_cka, linear_cka])
+def test_scale_invariance_at_extreme_magnitudes(measure):
+    # the Frobenius norms overflowed (1e160) or underflowed (1e-170): other values
+    # or "identically zero" errors
+    r = np.random.RandomState(0)
+    X, Y = r.normal(size=(20, 4)), r.normal(size=(20, 3))
+    base = measure(X, Y)
+    for scale in (1e160, 1e-170):
+        assert measure(scale * X, Y) == pytest.approx(base, rel=1e-12)

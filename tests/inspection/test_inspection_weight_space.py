@@ -144,3 +144,42 @@ def test_canonicalize_identity_gl(regression_data):
 def test_canonicalize_identity_too_wide(sk_regressors):
     with pytest.raises(ValueError, match="no unique"):
         canonicalize_mlp(sk_regressors["identity"])
+
+
+def test_gated_networks_are_refused():
+    # the coefs_ of a gated network act on invariant features, not on the inputs:
+    # hidden_activations returned values that were not even SO(2)-invariant
+    import warnings
+
+    from sksym.groups import SO
+    from sksym.inspection import align_mlps
+    from sksym.neural_network import SymmetricMLPRegressor
+    from sksym.reps import V
+
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    y = X[:, 0] * X[:, 2] + X[:, 1] * X[:, 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = SymmetricMLPRegressor((5,), activation="tanh", solver="lbfgs", group=SO(2), input_rep=V + V,
+                                    max_iter=50, random_state=0).fit(X, y)
+    assert net.architecture_ == "gated"
+    for call in (lambda: hidden_activations(net, X, 0), lambda: canonicalize_mlp(net),
+                 lambda: align_mlps(net, net)):
+        with pytest.raises(ValueError, match="gated"):
+            call()
+
+
+def test_moved_network_can_be_warm_started_with_early_stopping():
+    # the moved copy lost _best_coefs, which scikit-learn's warm start with early
+    # stopping reads (AttributeError)
+    import warnings
+
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = MLPClassifier(hidden_layer_sizes=(5,), max_iter=30, random_state=0, early_stopping=True).fit(X, y)
+        moved = apply_intertwiner(net, 0, sample_intertwiner("relu", 5, random_state=0))
+        np.testing.assert_allclose(moved.predict_proba(X), net.predict_proba(X), atol=1e-12)
+        moved.set_params(warm_start=True).fit(X, y)
+    assert moved.n_iter_ >= 1

@@ -345,6 +345,30 @@ def test_warm_start_and_early_stopping(data):
     assert est.best_validation_score_ == max(est.validation_scores_)
 
 
+def test_warm_start_rebuilds_when_the_group_or_the_targets_change(rng):
+    # two unnamed groups share a repr: the old network (symmetric under the first)
+    # was kept, and its predictions were not invariant under the second
+    X = rng.normal(size=(100, 3))
+    y = X[:, 0] ** 2 + X[:, 1]
+    G1 = Group(discrete_generators=-np.eye(3)[None])
+    G2 = Group(discrete_generators=np.diag([1.0, -1.0, 1.0])[None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net = SymmetricMLPRegressor((8,), activation="tanh", solver="lbfgs", max_iter=50, random_state=0,
+                                    group=G1, warm_start=True).fit(X, y)
+        net.set_params(group=G2).fit(X, y)
+        assert net.group_ == G2
+        np.testing.assert_allclose(net.predict(X * [1.0, -1.0, 1.0]), net.predict(X), atol=1e-10)
+        # multiclass then multilabel with as many columns: the softmax output was kept
+        clf = SymmetricMLPClassifier((8,), solver="lbfgs", max_iter=30, random_state=0, warm_start=True)
+        clf.fit(X, rng.randint(0, 3, 100))
+        Y = (rng.rand(100, 3) > 0.5).astype(int)
+        fresh = SymmetricMLPClassifier((8,), solver="lbfgs", max_iter=30, random_state=0).fit(X, Y)
+        clf.fit(X, Y)
+    assert clf.out_activation_ == "logistic"
+    np.testing.assert_allclose(clf.predict_proba(X), fresh.predict_proba(X), rtol=1e-10, atol=1e-12)
+
+
 def test_fewer_parameters_with_symmetry(data):
     X, y = data
     with warnings.catch_warnings():
