@@ -29,9 +29,26 @@ def _alignment_moves(G):
     return use_scale, use_sign
 
 
-def _normalised(coefs, intercepts):
+def _even(G):
+    """Whether a sign flip of a unit leaves its activation unchanged (``abs``,
+    even powers): its outgoing weights then keep their signs."""
+    return G.phi_kind == "abs" or (G.phi_kind == "power" and G.degree % 2 == 0)
+
+
+def _phi_diagonal(G, d):
+    """``phi`` of a diagonal group element ``diag(d)``: the factor its outgoing
+    weights take (``d``, ``|d|`` or ``d^p`` for ``x^p``)."""
+    if G.phi_kind == "abs":
+        return np.abs(d)
+    if G.phi_kind == "power":
+        return d ** G.degree
+    return d
+
+
+def _normalised(coefs, intercepts, G):
     """Column-convention copies ``(W_k (n_k, n_{k-1}), b_k)`` with every hidden unit's
-    incoming ``[bias, weights]`` scaled to unit norm (scale pushed forward)."""
+    incoming ``[bias, weights]`` scaled to unit norm (scale pushed forward through
+    ``phi``: ``lambda^p`` for ``x^p``)."""
     Ws = [W.T.copy() for W in coefs]
     bs = [b.copy() for b in intercepts]
     for k in range(len(Ws) - 1):
@@ -39,7 +56,7 @@ def _normalised(coefs, intercepts):
         inv = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
         Ws[k] *= inv[:, None]
         bs[k] *= inv
-        Ws[k + 1] = Ws[k + 1] / inv[None, :]
+        Ws[k + 1] = Ws[k + 1] / _phi_diagonal(G, inv)[None, :]
     return Ws, bs
 
 
@@ -49,9 +66,10 @@ def _permuted(W, perm_out, sign_out, perm_in, sign_in):
     return out * sign_out[:, None] * sign_in[None, :]
 
 
-def _weight_matching(Wr, br, Wo, bo, use_sign, max_iter, rng):
+def _weight_matching(Wr, br, Wo, bo, use_sign, max_iter, rng, even=False):
     """Coordinate descent over per-layer (signed) permutations maximising
-    ``sum_k <Wr_k, T(Wo_k)> + <br_k, T(bo_k)>`` (Ainsworth et al.'s weight matching)."""
+    ``sum_k <Wr_k, T(Wo_k)> + <br_k, T(bo_k)>`` (Ainsworth et al.'s weight matching).
+    With ``even`` activations a sign flip changes a unit's incoming weights only."""
     L = len(Wr) - 1
     perms = [np.arange(W.shape[0]) for W in Wr[:-1]]
     signs = [np.ones(W.shape[0]) for W in Wr[:-1]]
@@ -65,38 +83,50 @@ def _weight_matching(Wr, br, Wo, bo, use_sign, max_iter, rng):
             return np.arange(n_out), np.ones(n_out)
         return perms[k], signs[k]
 
+    def p_out(k):  # as p, with the signs the next layer's incoming weights see
+        perm, sign = p(k)
+        return perm, (np.ones_like(sign) if even and 0 <= k < L else sign)
+
+    def assign(C_in, C_out):
+        """Permutation, signs and gains from the incoming and outgoing parts."""
+        if not use_sign:
+            gain = C_in + C_out
+        elif even:
+            gain = np.abs(C_in) + C_out
+        else:
+            gain = np.abs(C_in + C_out)
+        rows, cols = linear_sum_assignment(gain, maximize=True)
+        perm = cols[np.argsort(rows)]
+        chosen = (C_in if even else C_in + C_out)[np.arange(len(perm)), perm]
+        sign = np.where(chosen < 0, -1.0, 1.0) if use_sign else np.ones(len(perm))
+        return perm, sign, gain
+
     # Initialise from the input upwards with the incoming weights only: exact for
     # networks in the same orbit (unit-norm incoming rows match with cosine 1).
     for k in range(L):
-        pin, sin = p(k - 1)
-        C = Wr[k] @ (Wo[k][:, pin] * sin[None, :]).T + np.outer(br[k], bo[k])
-        gain = np.abs(C) if use_sign else C
-        rows, cols = linear_sum_assignment(gain, maximize=True)
-        perms[k] = cols[np.argsort(rows)]
-        if use_sign:
-            signs[k] = np.where(C[np.arange(len(perms[k])), perms[k]] < 0, -1.0, 1.0)
+        pin, sin = p_out(k - 1)
+        C_in = Wr[k] @ (Wo[k][:, pin] * sin[None, :]).T + np.outer(br[k], bo[k])
+        perms[k], signs[k], _ = assign(C_in, np.zeros_like(C_in))
 
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         changed = False
         for k in rng.permutation(L):
-            pin, sin = p(k - 1)
+            pin, sin = p_out(k - 1)
             pout, sout = p(k + 1)
-            # C[i, m]: gain of putting other's unit m at position i (before signs).
-            C = Wr[k] @ (Wo[k][:, pin] * sin[None, :]).T + np.outer(br[k], bo[k])
-            C += (Wr[k + 1].T) @ (Wo[k + 1][pout] * sout[:, None])
-            gain = np.abs(C) if use_sign else C
-            rows, cols = linear_sum_assignment(gain, maximize=True)
-            new_perm = cols[np.argsort(rows)]
-            chosen = C[np.arange(len(new_perm)), new_perm]
-            new_sign = np.where(chosen < 0, -1.0, 1.0) if use_sign else np.ones(len(new_perm))
+            # C[i, m]: gain of putting other's unit m at position i (before signs),
+            # from its incoming weights (and bias) and from its outgoing ones
+            C_in = Wr[k] @ (Wo[k][:, pin] * sin[None, :]).T + np.outer(br[k], bo[k])
+            C_out = (Wr[k + 1].T) @ (Wo[k + 1][pout] * sout[:, None])
+            new_perm, _, gain = assign(C_in, C_out)
             old_gain = np.sum(gain[np.arange(len(new_perm)), perms[k]])
             new_gain = np.sum(gain[np.arange(len(new_perm)), new_perm])
             if not np.array_equal(new_perm, perms[k]) and new_gain > old_gain + 1e-12 * max(abs(old_gain), 1.0):
                 perms[k] = new_perm
                 changed = True
             if use_sign:
-                s_cur = np.where(C[np.arange(len(perms[k])), perms[k]] < 0, -1.0, 1.0)
+                chosen = (C_in if even else C_in + C_out)[np.arange(len(perms[k])), perms[k]]
+                s_cur = np.where(chosen < 0, -1.0, 1.0)
                 if not np.array_equal(s_cur, signs[k]):
                     signs[k] = s_cur
                     changed = True
@@ -105,11 +135,13 @@ def _weight_matching(Wr, br, Wo, bo, use_sign, max_iter, rng):
     return perms, signs, n_iter
 
 
-def _activation_matching(Hr, Ho, use_sign, Cw):
+def _activation_matching(Hr, Ho, use_sign, Cw, even=False):
     """Assignment maximising the summed correlation of matched units.
 
     ``Cw`` (cosines of the incoming weights) breaks ties only: it decides among
     units that are constant on ``X`` (dead ReLUs), whose correlations are all 0.
+    With ``even`` activations the activations do not see a sign flip, so the
+    signs come from ``Cw``.
     """
 
     def standardise(H):
@@ -121,7 +153,8 @@ def _activation_matching(Hr, Ho, use_sign, Cw):
     gain = np.abs(C) if use_sign else C
     rows, cols = linear_sum_assignment(gain, maximize=True)
     perm = cols[np.argsort(rows)]
-    sign = np.where(C[np.arange(len(perm)), perm] < 0, -1.0, 1.0) if use_sign else np.ones(len(perm))
+    chosen = (Cw if even else C)[np.arange(len(perm)), perm]
+    sign = np.where(chosen < 0, -1.0, 1.0) if use_sign else np.ones(len(perm))
     return perm, sign
 
 
@@ -209,29 +242,30 @@ def align_mlps(reference, other, X=None, method="weights", max_iter=100,
 
     if method == "weights":
         if use_scale:
-            Wr, br = _normalised(cr, ir)
-            Wo, bo = _normalised(co, io)
+            Wr, br = _normalised(cr, ir, G)
+            Wo, bo = _normalised(co, io, G)
         else:
             Wr, br = [W.T for W in cr], list(ir)
             Wo, bo = [W.T for W in co], list(io)
         perms, signs, _ = _weight_matching(Wr, br, Wo, bo, use_sign, max_iter,
-                                           check_random_state(random_state))
+                                           check_random_state(random_state), even=_even(G))
     else:
         if X is None:
             raise ValueError("method='activations' needs X of shape (n_samples, n_features).")
         X = _check_X(X, cr)
         Hr, _ = _forward(cr, ir, activation, X)
         Ho, _ = _forward(co, io, activation, X)
-        Wr, br = _normalised(cr, ir)
-        Wo, bo = _normalised(co, io)
+        Wr, br = _normalised(cr, ir, G)
+        Wo, bo = _normalised(co, io, G)
         perms, signs = [], []
         for k in range(L):
             if k:
-                Wk = Wo[k][:, perms[k - 1]] * signs[k - 1][None, :]
+                previous = np.ones_like(signs[k - 1]) if _even(G) else signs[k - 1]
+                Wk = Wo[k][:, perms[k - 1]] * previous[None, :]
             else:
                 Wk = Wo[k]
             Cw = Wr[k] @ Wk.T + np.outer(br[k], bo[k])  # cosines of unit-norm incoming rows
-            p, s = _activation_matching(Hr[k], Ho[k], use_sign, Cw)
+            p, s = _activation_matching(Hr[k], Ho[k], use_sign, Cw, even=_even(G))
             perms.append(p)
             signs.append(s)
 

@@ -353,8 +353,15 @@ class OrbitAveraging(MetaEstimatorMixin, BaseEstimator):
         out_rep = _bind(self.output_rep, group, "output_rep")
         if out_rep is not None and is_classifier(self._inner()):
             raise ValueError("output_rep is only supported for regressors; classifiers are averaged invariantly.")
+        multi_output = np.ndim(y) == 2 and np.shape(y)[1] > 1
+        if multi_output and is_classifier(self._inner()) and not hasattr(self._inner(), "predict_proba"):
+            raise ValueError(
+                "Multi-output or multilabel targets need a classifier with predict_proba "
+                f"(the probabilities are averaged); {type(self._inner()).__name__} has none."
+            )
         elems, exact = _group_elements(group, self.n_samples, self.random_state)
         self.estimator_ = clone(self._inner()).fit(X, y, **fit_params)
+        self._multi_output = multi_output
         if out_rep is not None:
             n_out = 1 if np.ndim(y) == 1 else np.shape(y)[1]
             if out_rep.size != n_out:
@@ -377,12 +384,19 @@ class OrbitAveraging(MetaEstimatorMixin, BaseEstimator):
         fn = getattr(self.estimator_, method)
         total = None
         for g in self.elements_:
-            out = np.asarray(fn(self._in_rep.act(g, X)), dtype=float)
+            out = fn(self._in_rep.act(g, X))
+            if isinstance(out, list):        # multi-output classifiers: one array per output
+                out = [np.asarray(o, dtype=float) for o in out]
+                total = out if total is None else [t + o for t, o in zip(total, out)]
+                continue
+            out = np.asarray(out, dtype=float)
             if equivariant and self._out_rep is not None:
                 shape = out.shape
                 ginv = np.linalg.inv(g)
                 out = self._out_rep.act(ginv, out.reshape(shape[0], -1)).reshape(shape)
             total = out if total is None else total + out
+        if isinstance(total, list):
+            return [t / len(self.elements_) for t in total]
         return total / len(self.elements_)
 
     def predict(self, X):
@@ -400,6 +414,11 @@ class OrbitAveraging(MetaEstimatorMixin, BaseEstimator):
             check_is_fitted(self)
             if hasattr(self.estimator_, "predict_proba"):
                 scores = self.predict_proba(X)
+                if isinstance(scores, list):      # multi-output: classes per output
+                    return np.column_stack([np.asarray(c)[np.argmax(p, axis=1)]
+                                            for c, p in zip(self.classes_, scores)])
+                if getattr(self, "_multi_output", False):    # multilabel: one probability per label
+                    return (scores > 0.5).astype(int)
                 return self.classes_[np.argmax(scores, axis=1)]
             scores = self.decision_function(X)
             if scores.ndim == 1:
@@ -417,7 +436,9 @@ class OrbitAveraging(MetaEstimatorMixin, BaseEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes), or a list of them
+            A list (one array per output) for multi-output classifiers that
+            return one, as the wrapped estimator does.
         """
         return self._average(X, "predict_proba")
 
@@ -433,8 +454,11 @@ class OrbitAveraging(MetaEstimatorMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        proba = self.predict_proba(X)
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            if isinstance(proba, list):
+                return [np.log(p) for p in proba]
+            return np.log(proba)
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, X):

@@ -130,6 +130,19 @@ def _pivot_columns(M, tol=1e-10):
     return piv
 
 
+_TIE_TOL = 1e-9
+
+
+def _tie_ranks(values, tol):
+    """Ranks of ``values`` in which values within ``tol`` of their sorted
+    neighbour share a rank (chains of near-equal values form one group): they
+    depend only on the set of values, not on their order."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(values.size, dtype=int)
+    ranks[order] = np.concatenate([[0], np.cumsum(np.diff(values[order]) > tol)])
+    return ranks
+
+
 def _canonical_element(M, G):
     """The group element that maps incoming weights ``M`` (units x inputs) to the
     canonical representative of their orbit."""
@@ -154,7 +167,11 @@ def _canonical_element(M, G):
         sgn = np.sign(Ms[np.arange(n), first])
         d = d * np.where(sgn == 0, 1.0, sgn)
     Mn = M * d[:, None]
-    order = np.lexsort(Mn.T[::-1])  # primary key: bias, then weights in order
+    # primary key: bias, then weights in order; values equal up to rounding are
+    # ties (equivariant networks tie biases exactly, and the normalisation leaves
+    # them different in the last bits, which ordered the units by rounding noise)
+    tol = _TIE_TOL * max(np.abs(Mn).max(), 1e-300)
+    order = np.lexsort([_tie_ranks(col, tol) for col in Mn.T[::-1]])
     A = np.zeros((n, n))
     A[np.arange(n), order] = d[order]
     return A
@@ -173,7 +190,9 @@ def canonicalize_mlp(mlp, affine=False):
     - sign flips (tanh; logistic with ``affine=True``; ``abs``, ``x^d``): the first
       non-zero incoming entry (the bias, usually) is made positive;
     - permutations: units are sorted lexicographically by their normalised
-      incoming weights (bias first);
+      incoming weights (bias first), entries within ``1e-9`` (relative) of
+      each other counting as equal (equivariant networks tie weights exactly,
+      up to rounding);
     - identity activation (``GL_n``): the incoming matrix is brought to reduced
       form, equal to the identity on its first linearly independent columns.
 
@@ -192,9 +211,11 @@ def canonicalize_mlp(mlp, affine=False):
 
     Notes
     -----
-    Units with exactly zero incoming weights (and bias) keep their scale; ties in
-    the sort key (duplicated units) are broken by the original order. Both are
-    measure-zero events for trained networks.
+    Units with exactly zero incoming weights (and bias) keep their scale; units
+    whose whole sort key ties (duplicated units) keep their original order,
+    which does not change the canonical weights. Entries that differ by less
+    than the tie tolerance without being equal (a measure-zero event for
+    trained networks) can order differently in two members of an orbit.
 
     Examples
     --------

@@ -119,3 +119,20 @@ def test_align_wide_speed(digits_small):
     al = align_mlps(a, b)
     assert time.perf_counter() - t0 < 4.0  # target 2 s; slack for loaded CI machines
     np.testing.assert_allclose(al.predict_proba(X), b.predict_proba(X), atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["weights", "activations"])
+@pytest.mark.parametrize("activation", ["abs", "power2", "power3"])
+def test_planted_recovered_exactly_abs_and_powers(tiny_net_factory, method, activation):
+    # x^p pushes a scale forward as lambda^p, and a sign flip of an even activation
+    # leaves the outgoing weights (and the activations) unchanged: the planted
+    # elements were not recovered (errors up to 19)
+    X = np.random.RandomState(0).normal(size=(50, 3))
+    for seed in range(3):
+        ref = tiny_net_factory((3, 6, 5, 2), activation, random_state=seed)
+        planted, As = _plant(ref, 10 + seed, activation)
+        aligned, transforms = align_mlps(ref, planted, X=X, method=method, return_transforms=True)
+        for u, v in zip(aligned.coefs_ + aligned.intercepts_, ref.coefs_ + ref.intercepts_):
+            np.testing.assert_allclose(u, v, atol=1e-10)
+        for A, T in zip(As, transforms):
+            assert is_intertwiner(T, activation)

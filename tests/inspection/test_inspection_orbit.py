@@ -169,3 +169,43 @@ def test_bergman_bound_bias_free_odd_network(digits_small):
     res = orbit_accuracy(mlp, X, y, flip)
     assert res.scores.sum() <= 1.0 + 1e-12
     assert res.scores[0] > 0.3
+
+
+def test_multilabel_and_multi_output_classifiers():
+    # predict took an argmax over the flattened probabilities (shape (n,) for a
+    # multilabel MLP) or failed with a numpy TypeError (lists of probabilities)
+    import warnings
+
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.neural_network import MLPClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 2))
+    r2 = np.sum(X ** 2, axis=1)
+    multilabel = np.c_[r2 > 1, r2 > 2].astype(int)
+    multiclass = np.c_[r2 > 1, (r2 > 2).astype(int) + (r2 > 3)]
+    g = np.array([[0.0, -1.0], [1.0, 0.0]])           # a rotation by 90 degrees, in Dihedral(4)
+    cases = [(MLPClassifier(hidden_layer_sizes=(8,), max_iter=300, random_state=0), multilabel),
+             (KNeighborsClassifier(3), multilabel), (KNeighborsClassifier(3), multiclass)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for est, Y in cases:
+            # the trivial group reproduces the estimator's most probable classes
+            plain = OrbitAveraging(est).fit(X, Y)
+            inner = clone(est).fit(X, Y)
+            proba = inner.predict_proba(X)
+            if isinstance(proba, list):
+                expected = np.column_stack([c[np.argmax(p, axis=1)] for c, p in zip(inner.classes_, proba)])
+            else:
+                expected = inner.predict(X)
+            np.testing.assert_array_equal(plain.predict(X), expected)
+            model = OrbitAveraging(est, Dihedral(4)).fit(X, Y)
+            pred = model.predict(X)
+            assert pred.shape == Y.shape and set(np.unique(pred)) <= set(np.unique(Y))
+            # invariant probabilities (labels can flip on exact ties, by rounding)
+            p, p_moved = model.predict_proba(X), model.predict_proba(X @ g.T)
+            for a, b in zip(p if isinstance(p, list) else [p], p_moved if isinstance(p_moved, list) else [p_moved]):
+                np.testing.assert_allclose(b, a, atol=1e-12)
+    with pytest.raises(ValueError, match="predict_proba"):
+        OrbitAveraging(RidgeClassifier(), Dihedral(4)).fit(X, multilabel)

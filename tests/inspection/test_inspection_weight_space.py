@@ -183,3 +183,25 @@ def test_moved_network_can_be_warm_started_with_early_stopping():
         np.testing.assert_allclose(moved.predict_proba(X), net.predict_proba(X), atol=1e-12)
         moved.set_params(warm_start=True).fit(X, y)
     assert moved.n_iter_ >= 1
+
+
+def test_canonical_form_of_an_equivariant_network():
+    # equivariant networks tie biases exactly; after normalisation they differed in
+    # the last bits and the units were sorted by rounding noise (16 of 20 orbit
+    # members canonicalised differently, by up to 0.56)
+    import warnings
+
+    from sksym.groups import Permutation
+    from sksym.neural_network import SymmetricMLPRegressor
+
+    X = np.random.RandomState(0).normal(size=(80, 3))
+    y = np.sort(X, axis=1)[:, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = SymmetricMLPRegressor((12,), group=Permutation(3), solver="lbfgs", max_iter=200,
+                                    random_state=0).fit(X, y)
+    ref = canonicalize_mlp(net)
+    for seed in range(10):
+        other = canonicalize_mlp(apply_intertwiner(net, 0, sample_intertwiner("relu", 12, random_state=seed)))
+        for u, v in zip(ref.coefs_ + ref.intercepts_, other.coefs_ + other.intercepts_):
+            np.testing.assert_allclose(v, u, atol=1e-12)
