@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import PolynomialFeatures
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_alpha, check_library, resolve_reps
@@ -26,6 +26,19 @@ __all__ = ["SymmetryDiscovery"]
 _DEFAULT_MAX_POINTS = 1000
 _DEFAULT_POLY_POINTS = 500
 _N_NOISE_DRAWS = 5
+
+
+def _is_fitted(estimator):
+    """Whether ``estimator`` was fitted. Estimators that can predict unfitted
+    (tag ``requires_fit=False``, e.g. a Gaussian process's prior) pass
+    ``check_is_fitted`` either way; for them fitted attributes decide."""
+    try:
+        check_is_fitted(estimator)
+    except (NotFittedError, TypeError):
+        return False
+    if get_tags(estimator).requires_fit:
+        return True
+    return any(k.endswith("_") and not k.startswith("__") for k in vars(estimator))
 
 
 class SymmetryDiscovery(BaseEstimator):
@@ -62,10 +75,12 @@ class SymmetryDiscovery(BaseEstimator):
         Discover the symmetries of this model instead of a ridge model on
         ``library``. An unfitted estimator is cloned and fitted on ``(X, y)``; a
         fitted one is used as is (not refitted). Its Jacobian is computed by
-        central differences (one vectorised ``predict`` call), and the operator
-        is sampled at training points, so results are approximate (accuracy
-        about ``1e-10`` relative for smooth models; useless for piecewise
-        constant models such as trees).
+        central differences (one vectorised ``predict`` call, steps of
+        ``eps^(1/3)`` times the largest input in each coordinate), and the
+        operator is sampled at training points, so results are approximate
+        (accuracy about ``1e-10`` relative for smooth models that vary on the
+        scale of the inputs; useless for piecewise constant models such as
+        trees).
     alpha : float, default=1e-6
         Ridge penalty of the model on ``library`` (unused with ``estimator``).
     tol : "auto" or float, default="auto"
@@ -262,8 +277,7 @@ class SymmetryDiscovery(BaseEstimator):
         rng = check_random_state(self.random_state)
         if self.target == "data":
             X = validate_data(self, X, ensure_min_samples=2)
-            M, noise = self._data_matrix(X, rng)
-            reference = None
+            M, noise, reference = self._data_matrix(X, rng)
         else:
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, ensure_min_samples=2)
             M, noise, reference = self._function_matrix(X, y, alpha, rng)
@@ -309,13 +323,7 @@ class SymmetryDiscovery(BaseEstimator):
         self.output_rep_ = out_rep
         if self.estimator is not None:
             est = self.estimator
-            try:
-                check_is_fitted(est)
-                est_fitted = est
-            except NotFittedError:
-                est_fitted = clone(est).fit(X, y)
-            except TypeError:
-                est_fitted = clone(est).fit(X, y)
+            est_fitted = est if _is_fitted(est) else clone(est).fit(X, y)
             self.estimator_ = est_fitted
             self.library_ = None
             lib = estimator_library(est_fitted, X, n_out)
@@ -344,11 +352,14 @@ class SymmetryDiscovery(BaseEstimator):
         M = op.matrix(W, intercept=b)
         noise = None
         if sigma is not None:
+            # L_xi is affine in W for outputs that are points of an affine group
+            # (the constant -t_xi): a perturbation changes it by L(dW) - L(0)
+            offset = op.matrix(np.zeros_like(W))
             draws = []
             for _ in range(_N_NOISE_DRAWS):
                 z = rng.normal(size=(n_out, K))
                 dW = sigma[:, None] * (z @ cov_factor.T)
-                draws.append(op.matrix(dW))
+                draws.append(op.matrix(dW) - offset)
             noise = perturbation_noise_level(np.array(draws))
         return M, noise, _reference_scale(op, out_rep, W, op.theta @ W.T + b)
 
@@ -364,6 +375,14 @@ class SymmetryDiscovery(BaseEstimator):
         else:
             self.library_ = check_library(lib, X)
         theta = np.asarray(self.library_.transform(X), dtype=float)
+        if n <= theta.shape[1]:
+            warnings.warn(
+                f"{n} samples for {theta.shape[1]} library features: any {n} points satisfy "
+                "polynomial equations of the library, so the equations found (and the "
+                "symmetries) may be those of the sample, not of the data set. Use more "
+                "samples or a smaller library.",
+                UserWarning, stacklevel=3,
+            )
         H, _, dH = fit_equations(theta, n_draws=_N_NOISE_DRAWS, random_state=rng)
         self.equations_ = H
         m = H.shape[0]
@@ -372,14 +391,16 @@ class SymmetryDiscovery(BaseEstimator):
         points = self._points(X, rng, library_degree(self.library_), allow_box=False)
         if m == 0:
             q = G.lie_dim
-            return np.zeros((0, q)), None
+            return np.zeros((0, q)), None, None
         out_rep = (m * Scalar)(G)
         op = LieDerivative(self.library_, in_rep, out_rep, points=points)
         M = op.matrix(H)
         noise = None
         if np.any(dH):
             noise = perturbation_noise_level(np.array([op.matrix(d) for d in dH]))
-        return M, noise
+        # the equations are invariant outputs: the terms (d_j h) xi_j that cancel
+        # for a symmetry are the scale of a broken direction
+        return M, noise, _reference_scale(op, out_rep, H, op.theta @ H.T)
 
     # ------------------------------------------------------------------ score
     def score(self, X, y=None):

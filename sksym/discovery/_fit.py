@@ -67,7 +67,10 @@ def _central_difference_jacobian(predict, X, n_outputs):
     """Jacobian of ``predict`` at the rows of ``X`` by central differences, with
     one call of ``predict`` on all ``2 n_features`` perturbed copies of ``X``."""
     n, d = X.shape
-    scale = np.maximum(np.abs(X).max(axis=0), 1.0)
+    # steps relative to the size of each input (a floor at 1 made them 6e-6 for
+    # inputs of size 1e-6, far beyond the scale on which a model fitted there varies)
+    scale = np.abs(X).max(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
     h = np.finfo(float).eps ** (1 / 3) * scale               # (d,)
     steps = np.zeros((2 * d, 1, d))
     steps[np.arange(d), 0, np.arange(d)] = h
@@ -86,7 +89,13 @@ def estimator_library(estimator, X, n_outputs):
     features are its outputs (so ``W`` is the identity)."""
 
     def func(Z):
-        return np.asarray(estimator.predict(Z), dtype=float).reshape(len(Z), n_outputs)
+        out = np.asarray(estimator.predict(Z), dtype=float)
+        if out.size != len(Z) * n_outputs:
+            raise ValueError(
+                f"estimator predicts {out.size // max(len(Z), 1)} output(s) per sample, but y has "
+                f"{n_outputs}; fit the estimator on targets like y (or pass it unfitted)."
+            )
+        return out.reshape(len(Z), n_outputs)
 
     def jac(Z):
         return _central_difference_jacobian(func, np.asarray(Z, dtype=float), n_outputs)

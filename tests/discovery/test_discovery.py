@@ -458,3 +458,84 @@ def test_non_polynomial_library_is_sampled_on_data(rng):
     R[1, 2], R[2, 1] = 1.0, -1.0
     assert disc.n_symmetries_ == 1
     assert largest_angle(disc.generators_, R[None]) < 1e-6
+
+
+def test_data_symmetric_under_every_candidate(rng):
+    # the spectrum is round-off everywhere; without a reference scale the sphere
+    # had 1 (auto) or 0 (tol=1e-3) of its 3 symmetries and the circle 0 of 1
+    S = rng.normal(size=(300, 3))
+    S /= np.linalg.norm(S, axis=1, keepdims=True)
+    for tol in ("auto", 1e-3):
+        assert SymmetryDiscovery(target="data", candidates=SO(3), tol=tol, random_state=0).fit(S).n_symmetries_ == 3
+    t = rng.uniform(0, 2 * np.pi, 200)
+    C = np.c_[np.cos(t), np.sin(t)]
+    assert SymmetryDiscovery(target="data", candidates=SO(2), random_state=0).fit(C).n_symmetries_ == 1
+    assert SymmetryDiscovery(target="data", candidates=SO(2), random_state=0).fit(C * [1.0, 2.0]).n_symmetries_ == 0
+
+
+def test_noise_level_of_points_moved_by_translations(rng):
+    # L_xi F has the constant -t_xi for outputs that are points; it entered the
+    # noise draws, whose level became O(1) (2.45 for SE(2)): every direction counted
+    X = rng.normal(size=(100, 2))
+    disc = SymmetryDiscovery(candidates=SE(2), output_rep=V, random_state=0).fit(X, 2 * X)
+    assert disc.n_symmetries_ == 1 and disc.noise_level_ < 1e-6
+    X3 = rng.normal(size=(100, 3))
+    assert SymmetryDiscovery(candidates=SE(3), output_rep=V, random_state=0).fit(X3, 3 * X3).n_symmetries_ == 3
+
+
+def test_estimator_that_predicts_unfitted_is_fitted(rng):
+    # a Gaussian process predicts unfitted (its prior): check_is_fitted passed, the
+    # prior (constant) was used and every candidate was reported
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    X = rng.normal(size=(100, 3))
+    y = X[:, 0] + 2 * X[:, 1] ** 2
+    disc = SymmetryDiscovery(estimator=GaussianProcessRegressor(), random_state=0).fit(X, y)
+    assert hasattr(disc.estimator_, "X_train_") and disc.score(X, y) > 0.99
+    assert disc.n_symmetries_ < 9
+    fitted = GaussianProcessRegressor().fit(X, y)
+    assert SymmetryDiscovery(estimator=fitted, random_state=0).fit(X, y).estimator_ is fitted
+
+
+@pytest.mark.parametrize("offset", [0.0, 10.0, 1000.0])
+def test_estimator_spectrum_round_off_cut(offset, rng):
+    # without a noise level the rule never considered the cut after the round-off
+    # values: a gap of 14 among broken directions won (6 symmetries for |x|^2)
+    X = rng.normal(size=(300, 3)) + offset
+    est = make_pipeline(PolynomialFeatures(2), LinearRegression())
+    disc = SymmetryDiscovery(estimator=est, random_state=0).fit(X, np.sum(X ** 2, axis=1))
+    assert disc.n_symmetries_ == 3
+    disc = SymmetryDiscovery(candidates=SE(3), estimator=est, random_state=0).fit(X, np.sum(X ** 2, axis=1))
+    assert disc.n_symmetries_ == 3
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-3, 1e-7, 1e3])
+def test_estimator_jacobian_at_small_scales(scale, rng):
+    # finite-difference steps were at least 6e-6: at inputs of size 1e-6 the
+    # spectrum was meaningless (0 or 9 symmetries)
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class Gauss(RegressorMixin, BaseEstimator):
+        def __init__(self, s=1.0):
+            self.s = s
+
+        def fit(self, X, y):
+            self.n_features_in_ = X.shape[1]
+            return self
+
+        def predict(self, X):
+            return np.exp(-0.5 * np.sum(np.asarray(X) ** 2, axis=1) / self.s ** 2)
+
+    X = scale * rng.normal(size=(300, 3))
+    disc = SymmetryDiscovery(estimator=Gauss(scale), random_state=0).fit(X, np.zeros(300))
+    assert disc.n_symmetries_ == 3
+    assert largest_angle(disc.generators_, SO(3).lie_algebra) < 1e-6
+
+
+def test_data_with_few_samples_warns_and_output_mismatch_is_clear(rng):
+    with pytest.warns(UserWarning, match="samples for 10 library features"):
+        SymmetryDiscovery(target="data", random_state=0).fit(rng.normal(size=(8, 3)))
+    X = rng.normal(size=(50, 3))
+    y = np.sum(X ** 2, axis=1)
+    with pytest.raises(ValueError, match="predicts 2 output"):
+        SymmetryDiscovery(estimator=LinearRegression().fit(X, np.c_[y, y])).fit(X, y)
