@@ -208,3 +208,24 @@ def test_tensor_path_spans_the_operator_null_space(G, in_rep, out_rep, degree):
     F, S = fast.reshape(len(fast), -1), slow.reshape(len(slow), -1)
     np.testing.assert_allclose(F @ F.T, np.eye(len(F)), atol=1e-12)
     assert principal_angles(F.T, S.T).max() < 1e-8
+
+
+def test_polynomial_jacobian_and_unisolvent_points_check_their_arguments():
+    # 1-D X ("not enough values to unpack"), mismatched or negative powers (an
+    # IndexError, or silently the wrong power), a negative degree (math.comb's
+    # message) and a negative bound were not checked
+    X = np.ones((4, 2))
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        polynomial_jacobian(np.ones(3), np.ones((2, 3), dtype=int))
+    with pytest.raises(ValueError, match="powers must have shape"):
+        polynomial_jacobian(X, np.ones((2, 3), dtype=int))
+    with pytest.raises(ValueError, match="non-negative integers"):
+        polynomial_jacobian(X, np.array([[1, -1]]))
+    with pytest.raises(ValueError, match="non-negative integers"):
+        polynomial_jacobian(X, np.array([[0.5, 1.0]]))
+    np.testing.assert_array_equal(polynomial_jacobian(X, np.array([[2.0, 1.0]])),
+                                  polynomial_jacobian(X, np.array([[2, 1]])))
+    for kwargs, match in [({"degree": -1}, "degree"), ({"degree": 1.5}, "degree"),
+                          ({"degree": 2, "bound": -1.0}, "bound"), ({"degree": 2, "oversample": 0.0}, "oversample")]:
+        with pytest.raises(ValueError, match=match):
+            unisolvent_points(3, **kwargs)

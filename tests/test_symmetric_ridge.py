@@ -192,3 +192,10 @@ def test_finite_difference_fallback_warns_and_is_close(rng):
         m = SymmetricRidge(SO(2), library=radial, tol=1e-6, alpha=1e-10).fit(X, np.sum(X**2, axis=1))
     assert m.n_free_parameters_ == 1
     np.testing.assert_allclose(m.coef_, [1, 0], atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs", [{"n_samples": True}, {"n_samples": None}, {"noise": -1.0},
+                                    {"noise": np.nan}, {"noise": "a"}])
+def test_rotation_invariant_regression_checks_its_arguments(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        make_rotation_invariant_regression(**kwargs)

@@ -46,6 +46,13 @@ def _check_positive(value, name, allow_zero=False):
     return float(value)
 
 
+def _check_real(name, value):
+    """A finite real parameter of the system (NaN made the integrator loop for ever)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite float; got {value!r}.")
+    return float(value)
+
+
 def _trajectory(W, powers, x0, n_samples, dt, noise, random_state, return_derivatives,
                 return_coef):
     n_samples = _check_int(n_samples, "n_samples", 3)
@@ -54,13 +61,21 @@ def _trajectory(W, powers, x0, n_samples, dt, noise, random_state, return_deriva
     x0 = np.asarray(x0, dtype=float).ravel()
     if x0.shape != (W.shape[0],):
         raise ValueError(f"x0 must have shape ({W.shape[0]},); got {x0.shape}.")
+    if not np.all(np.isfinite(x0)):
+        raise ValueError(f"x0 must be finite; got {x0}.")
     t = dt * np.arange(n_samples)
 
     def f(_, x):
         return W @ np.prod(x[None, :] ** powers, axis=1)
 
-    sol = solve_ivp(f, (0.0, t[-1]), x0, method="DOP853", t_eval=t, rtol=1e-11, atol=1e-11)
-    X = sol.y.T
+    with np.errstate(over="ignore", invalid="ignore"):
+        sol = solve_ivp(f, (0.0, t[-1]), x0, method="DOP853", t_eval=t, rtol=1e-11, atol=1e-11)
+    X = np.asarray(sol.y, dtype=float).reshape(len(x0), -1).T
+    if not sol.success or X.shape[0] != n_samples or not np.all(np.isfinite(X)):
+        raise ValueError(
+            f"The integration failed ({sol.message}): the trajectory blows up or cannot be "
+            "resolved for these parameters, x0 and dt."
+        )
     X_dot = np.prod(X[:, None, :] ** powers[None], axis=2) @ W.T
     if noise > 0:
         rng = check_random_state(random_state)
@@ -106,6 +121,7 @@ _DOC_COMMON = """n_samples : int, default={n_samples}
 
 def make_hopf(n_samples=200, dt=0.05, mu=0.5, omega=1.0, noise=0.0, x0=None, random_state=None,
               return_derivatives=False, return_coef=False):
+    mu, omega = _check_real("mu", mu), _check_real("omega", omega)
     W, powers = _coef_matrix([
         {(1, 0): mu, (0, 1): -omega, (3, 0): -1.0, (1, 2): -1.0},
         {(1, 0): omega, (0, 1): mu, (2, 1): -1.0, (0, 3): -1.0},
@@ -141,6 +157,7 @@ make_hopf.__doc__ = """Trajectory of the Hopf normal form (SO(2)-equivariant).
 
 def make_lorenz(n_samples=1000, dt=0.005, sigma=10.0, rho=28.0, beta=8.0 / 3.0, noise=0.0, x0=None,
                 random_state=None, return_derivatives=False, return_coef=False):
+    sigma, rho, beta = (_check_real(k, v) for k, v in (("sigma", sigma), ("rho", rho), ("beta", beta)))
     W, powers = _coef_matrix([
         {(1, 0, 0): -sigma, (0, 1, 0): sigma},
         {(1, 0, 0): rho, (0, 1, 0): -1.0, (1, 0, 1): -1.0},
@@ -175,6 +192,7 @@ make_lorenz.__doc__ = """Trajectory of the Lorenz system (equivariant under ``(x
 def make_axisymmetric_oscillator(n_samples=1000, dt=0.02, a=0.95, b=0.7, c=0.6, d=3.5, e=0.25,
                                  noise=0.0, x0=None, random_state=None, return_derivatives=False,
                                  return_coef=False):
+    a, b, c, d, e = (_check_real(k, v) for k, v in zip("abcde", (a, b, c, d, e)))
     W, powers = _coef_matrix([
         {_mono(3, x2=1, x0=1): 1.0, (1, 0, 0): -b, (0, 1, 0): -d},
         {(1, 0, 0): d, (0, 1, 0): -b, (0, 1, 1): 1.0},
@@ -212,6 +230,8 @@ def make_coupled_oscillators(n_oscillators=3, n_samples=200, dt=0.05, mu=1.0, om
                              coupling=0.2, noise=0.0, x0=None, random_state=None,
                              return_derivatives=False, return_coef=False):
     N = _check_int(n_oscillators, "n_oscillators", 2)
+    mu, omega, coupling = (_check_real(k, v) for k, v in
+                           (("mu", mu), ("omega", omega), ("coupling", coupling)))
     n = 2 * N
     eqs = []
     for j in range(N):

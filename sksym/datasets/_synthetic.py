@@ -1,5 +1,7 @@
 """Synthetic regression problems with a known symmetry, generated offline."""
 
+import numbers
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -35,10 +37,11 @@ def make_rotation_invariant_regression(n_samples=100, n_features=3, noise=0.0, r
     >>> X.shape, y.shape
     ((10, 3), (10,))
     """
-    if int(n_samples) != n_samples or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
-    if int(n_features) != n_features or n_features < 1:
-        raise ValueError(f"n_features must be a positive integer; got {n_features!r}.")
+    for name, value in (("n_samples", n_samples), ("n_features", n_features)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    if not isinstance(noise, numbers.Real) or isinstance(noise, bool) or not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a non-negative finite float; got {noise!r}.")
     rng = check_random_state(random_state)
     X = rng.uniform(-1.5, 1.5, size=(int(n_samples), int(n_features)))
     y = np.exp(-0.5 * np.sum(X**2, axis=1))

@@ -1,5 +1,7 @@
 """Plot of a symmetry spectrum (scikit-learn's Display convention)."""
 
+import numbers
+
 import numpy as np
 
 __all__ = ["SymmetrySpectrumDisplay"]
@@ -101,10 +103,17 @@ class SymmetrySpectrumDisplay:
         """
         import matplotlib.pyplot as plt
 
-        s = np.sort(np.abs(np.asarray(self.singular_values, dtype=float).ravel()))
-        k = int(self.n_symmetries)
-        if not 0 <= k <= s.size:
-            raise ValueError(f"n_symmetries must be in [0, {s.size}]; got {self.n_symmetries!r}.")
+        s = np.asarray(self.singular_values, dtype=float)
+        if s.ndim != 1 or not np.all(np.isfinite(s)) or np.any(s < 0):
+            raise ValueError(
+                "singular_values must be a 1-D array of finite non-negative numbers; "
+                f"got {self.singular_values!r}."
+            )
+        s = np.sort(s)
+        k = self.n_symmetries
+        if (not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 0 <= k <= s.size):
+            raise ValueError(f"n_symmetries must be an integer in [0, {s.size}]; got {k!r}.")
+        k = int(k)
         if ax is None:
             _, ax = plt.subplots()
         smax = s[-1] if s.size and s[-1] > 0 else 1.0

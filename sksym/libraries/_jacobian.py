@@ -26,7 +26,18 @@ def polynomial_jacobian(X, powers):
         ``J[i, k, j] = d x_i^powers[k] / d x_j``.
     """
     X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}.")
     P = np.asarray(powers)
+    if P.ndim != 2 or P.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"powers must have shape (n_output_features, {X.shape[1]}) for X with {X.shape[1]} "
+            f"features; got {P.shape}."
+        )
+    if P.size and (not np.issubdtype(P.dtype, np.integer) or P.min() < 0):
+        if not (np.issubdtype(P.dtype, np.floating) and np.all(P == np.round(P)) and P.min() >= 0):
+            raise ValueError("powers must be non-negative integers.")
+        P = P.astype(int)
     n, d = X.shape
     K = P.shape[0]
     maxp = int(P.max(initial=0))

@@ -58,6 +58,13 @@ def unisolvent_points(n_features, degree, oversample=2.0, random_state=0, bound=
     >>> unisolvent_points(3, 2).shape     # 2 x 10 monomials, plus one
     (21, 3)
     """
+    for name, value in (("n_features", n_features), ("degree", degree)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
+    for name, value in (("oversample", oversample), ("bound", bound)):
+        if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not np.isfinite(value)
+                or value <= 0):
+            raise ValueError(f"{name} must be a positive finite float; got {value!r}.")
     n_mono = comb(n_features + degree, degree)
     n_points = int(np.ceil(oversample * n_mono)) + 1
     rng = check_random_state(random_state)

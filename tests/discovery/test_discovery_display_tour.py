@@ -61,3 +61,13 @@ def tour_section_run(lines):
     from sksym.discovery._tour import tour_section
 
     return tour_section(lines.append)
+
+
+@pytest.mark.parametrize("values, k, match", [
+    ([1e-9, 1.0], None, "n_symmetries"), ([1e-9, 1.0], 1.7, "n_symmetries"),
+    ([np.nan, 1.0], 1, "singular_values"), ([-5.0, 2.0, 3.0], 1, "singular_values"),
+])
+def test_display_checks_its_arguments(values, k, match):
+    pytest.importorskip("matplotlib")
+    with pytest.raises(ValueError, match=match):
+        SymmetrySpectrumDisplay(values, k).plot()

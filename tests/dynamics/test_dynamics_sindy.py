@@ -275,3 +275,18 @@ def test_symmetry_halves_the_error_on_short_noisy_data(system):
             plain = SymmetricSINDy(**kw).fit(X, t=t)
         ratios.append(np.linalg.norm(sym.coef_ - W) / np.linalg.norm(plain.coef_ - W))
     assert np.median(ratios) <= 0.5
+
+
+@pytest.mark.parametrize("make, kwargs, match", [
+    (make_hopf, {"mu": np.nan}, "mu must be a finite"),             # looped for ever
+    (make_hopf, {"omega": np.inf}, "omega must be a finite"),
+    (make_lorenz, {"sigma": np.nan}, "sigma must be a finite"),
+    (make_lorenz, {"rho": "28"}, "rho must be a finite"),
+    (make_axisymmetric_oscillator, {"e": np.nan}, "e must be a finite"),
+    (make_coupled_oscillators, {"coupling": np.inf}, "coupling must be a finite"),
+    (make_hopf, {"x0": (np.nan, 0.0)}, "x0 must be finite"),
+    (make_lorenz, {"rho": 1e200}, "integration failed"),            # AttributeError
+])
+def test_dataset_parameters_are_checked(make, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make(n_samples=20, **kwargs)
