@@ -82,7 +82,10 @@ class SymmetryDiscovery(BaseEstimator):
         scale of the inputs; useless for piecewise constant models such as
         trees).
     alpha : float, default=1e-6
-        Ridge penalty of the model on ``library`` (unused with ``estimator``).
+        Ridge penalty of the model on ``library`` (unused with ``estimator``),
+        relative to the smallest variance of a non-constant library column on
+        the training inputs, so that it means the same at any scale of the
+        inputs.
     tol : "auto" or float, default="auto"
         Rank rule for the spectrum. A float ``t`` counts singular values
         ``s <= t * s_max`` as symmetries (``s_max`` is at least the size of

@@ -46,6 +46,13 @@ def _fit_ridge(theta, Y, alpha):
     y_mean = Y.mean(axis=0)
     Tc = theta - t_mean
     Yc = Y - y_mean
+    # the penalty is relative to the smallest variance of a (non-constant) column,
+    # so that it is small against every column whatever the scale of the inputs
+    # (inputs of size 1e-3 have quadratic features of size 1e-6, which an absolute
+    # alpha of 1e-6 shrank to nothing)
+    variances = np.mean(Tc ** 2, axis=0)
+    positive = variances[variances > 0]
+    alpha = alpha * (float(positive.min()) if positive.size else 1.0)
     # eigen-decomposition of the Gram matrix gives the solve and the covariance
     lam, V = scipy.linalg.eigh(Tc.T @ Tc, check_finite=False)
     lam = np.clip(lam, 0.0, None)

@@ -539,3 +539,15 @@ def test_data_with_few_samples_warns_and_output_mismatch_is_clear(rng):
     y = np.sum(X ** 2, axis=1)
     with pytest.raises(ValueError, match="predicts 2 output"):
         SymmetryDiscovery(estimator=LinearRegression().fit(X, np.c_[y, y])).fit(X, y)
+
+
+@pytest.mark.parametrize("scale", [1e-2, 1e-3, 1e3])
+def test_ridge_penalty_is_relative_to_the_inputs_scale(scale, rng):
+    # an absolute alpha=1e-6 shrank the quadratic features of inputs of size 1e-3
+    # (size 1e-6) to nothing: R^2 = 0.02 and all 9 candidates reported
+    X = scale * rng.normal(size=(300, 3))
+    y = np.sum(X ** 2, axis=1)
+    disc = SymmetryDiscovery(random_state=0).fit(X, y)
+    assert disc.score(X, y) > 1 - 1e-9
+    assert disc.n_symmetries_ == 3
+    assert largest_angle(disc.generators_, SO(3).lie_algebra) < 1e-6
