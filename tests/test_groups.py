@@ -126,3 +126,34 @@ def test_custom_group_and_errors():
         SO(0)
     with pytest.raises(ValueError, match="integer"):
         Cyclic(2.5)
+
+
+def test_hash_agrees_with_equality_for_negative_zeros():
+    # -np.eye has -0.0 off the diagonal: equal groups hashed differently, and
+    # representations of "different groups" could not be combined
+    from sksym.reps import V
+
+    G1 = Group(discrete_generators=-np.eye(2)[None])
+    G2 = Group(discrete_generators=np.diag([-1.0, -1.0])[None])
+    assert G1 == G2 and hash(G1) == hash(G2) and len({G1, G2}) == 1
+    assert (V(G1) + V(G2)).size == 4
+
+
+def test_sampling_a_group_with_an_infinite_order_generator():
+    # words of one fixed length in the generators only: always the same element
+    shear = Group(discrete_generators=np.array([[[1.0, 1.0], [0.0, 1.0]]]))
+    g = shear.sample(20, random_state=0)
+    assert len(np.unique(g[:, 0, 1])) > 5 and np.any(g[:, 0, 1] < 0)
+    np.testing.assert_array_equal(g[:, 0, 1], np.round(g[:, 0, 1]))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: Group(discrete_generators=np.zeros((1, 2, 2))), "invertible"),
+    (lambda: Group(d=True), "d must be"),
+    (lambda: SO(3).subgroup([[np.nan, 0.0, 0.0]]), "finite"),
+    (lambda: SO(3).sample(2, scale=np.nan), "scale"),
+    (lambda: SO(3).sample(2, scale=-1.0), "scale"),
+])
+def test_group_argument_checks(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

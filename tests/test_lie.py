@@ -229,3 +229,11 @@ def test_polynomial_jacobian_and_unisolvent_points_check_their_arguments():
                           ({"degree": 2, "bound": -1.0}, "bound"), ({"degree": 2, "oversample": 0.0}, "oversample")]:
         with pytest.raises(ValueError, match=match):
             unisolvent_points(3, **kwargs)
+
+
+def test_lie_derivative_checks_generator_and_element_shapes():
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="lie_algebra must be finite and of shape"):
+        LieDerivative(lib, V(SO(3)), Scalar(SO(3)), lie_algebra=np.zeros((1, 2, 2)))
+    with pytest.raises(ValueError, match="discrete_elements must have shape"):
+        LieDerivative(lib, V(SO(3)), Scalar(SO(3)), discrete_elements=np.eye(2))

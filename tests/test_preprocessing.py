@@ -88,3 +88,19 @@ def test_projector_lie_group_and_inverse(rng):
 def test_projector_rejects_affine(rng):
     with pytest.raises(ValueError, match="linear action"):
         SymmetryProjector(SE(2)).fit(rng.normal(size=(3, 2)))
+
+
+@pytest.mark.parametrize("degree", [17, 20, 24])
+def test_invariant_features_of_high_degree(degree):
+    # from degree ~17 (2 inputs) the basis came from monomials evaluated at points,
+    # ill-conditioned (19 instead of 13 invariants at degree 24, invariance error
+    # 2.6e-4), and the grading counted its round-off as rank (20 features at 17)
+    X = np.random.RandomState(0).uniform(-1, 1, size=(50, 2))
+    f = InvariantPolynomialFeatures(SO(2), degree=degree).fit(X)
+    assert f.n_output_features_ == degree // 2 + 1
+    assert f.degrees_.tolist() == list(range(0, degree + 1, 2))
+    C = f.components_
+    np.testing.assert_allclose(C @ C.T, np.eye(len(C)), atol=1e-12)
+    g = SO(2).sample(3, random_state=1)
+    for h in g:
+        np.testing.assert_allclose(f.transform(X @ h.T), f.transform(X), atol=1e-10)

@@ -199,3 +199,13 @@ def test_finite_difference_fallback_warns_and_is_close(rng):
 def test_rotation_invariant_regression_checks_its_arguments(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         make_rotation_invariant_regression(**kwargs)
+
+
+def test_numpy_integer_degree_and_grid_search_over_it():
+    # isinstance(degree, int) failed for numpy integers ("not iterable")
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.sum(X ** 2, axis=1)
+    model = SymmetricRidge(SO(3), PolynomialFeatures(degree=np.int64(2))).fit(X, y)
+    assert model.n_free_parameters_ == 2
+    search = GridSearchCV(SymmetricRidge(SO(3), PolynomialFeatures()), {"library__degree": np.arange(1, 4)}, cv=3)
+    assert search.fit(X, y).best_params_["library__degree"] >= 2

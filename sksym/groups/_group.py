@@ -114,7 +114,7 @@ class Group:
     """
 
     def __init__(self, lie_algebra=None, discrete_generators=None, *, d=None, name=None):
-        if d is not None and (not isinstance(d, numbers.Integral) or d < 1):
+        if d is not None and (not isinstance(d, numbers.Integral) or isinstance(d, bool) or d < 1):
             raise ValueError(f"d must be a positive integer; got {d!r}.")
         stacks = []
         for arg, label in ((lie_algebra, "lie_algebra"), (discrete_generators, "discrete_generators")):
@@ -139,6 +139,14 @@ class Group:
             if arr is not None and arr.shape[1] != d:
                 raise ValueError(
                     f"{label} act on R^{arr.shape[1]}, but the group acts on R^{d}."
+                )
+        if disc is not None:
+            linear = disc[:, :, :d]
+            singular = [i for i, A in enumerate(linear)
+                        if np.linalg.svd(A, compute_uv=False)[-1] <= 1e-12 * max(np.abs(A).max(), 1e-300)]
+            if singular:
+                raise ValueError(
+                    f"discrete_generators must be invertible matrices; generator {singular[0]} is singular."
                 )
         affine = any(a is not None and a.shape[2] == d + 1 for a in stacks)
         width = d + 1 if affine else d
@@ -185,9 +193,10 @@ class Group:
 
     @cached_property
     def _hash(self):
+        # + 0.0 turns -0.0 into 0.0 (equal under ==, different bytes)
         return hash(
-            (self.d, self.affine, self.lie_algebra.shape, self.lie_algebra.tobytes(),
-             self.discrete_generators.shape, self.discrete_generators.tobytes())
+            (self.d, self.affine, self.lie_algebra.shape, (self.lie_algebra + 0.0).tobytes(),
+             self.discrete_generators.shape, (self.discrete_generators + 0.0).tobytes())
         )
 
     def __repr__(self):
@@ -295,8 +304,10 @@ class Group:
         Gaussian with standard deviation ``scale``; for compact groups this covers
         the identity component, and the product of two exponentials reaches
         elements that one exponential misses (e.g. in SL(2)). The discrete part is
-        drawn uniformly from the finite group the discrete generators generate
-        (by random words when it has more than 50 000 elements).
+        drawn uniformly from the finite group the discrete generators generate,
+        or, when it has more than 50 000 elements (or is infinite), as a word
+        of random length (``4 k + 8`` to ``8 k + 16`` for ``k`` generators) in
+        the generators and their inverses (not uniform).
 
         Parameters
         ----------
@@ -316,12 +327,17 @@ class Group:
         """
         if not isinstance(n_samples, numbers.Integral) or n_samples < 0:
             raise ValueError(f"n_samples must be a non-negative integer; got {n_samples!r}.")
+        if (not isinstance(scale, numbers.Real) or isinstance(scale, bool) or not np.isfinite(scale)
+                or scale < 0):
+            raise ValueError(f"scale must be a non-negative finite float; got {scale!r}.")
         rng = check_random_state(random_state)
         lie = self._lie_matrices()
         n = lie.shape[1] if lie.shape[0] else (self.d + 1 if self.affine else self.d)
         out = np.empty((n_samples, n, n))
         elems = self._finite_elements if self.n_discrete else np.eye(n)[None]
         disc = self._discrete_matrices()
+        if elems is None:
+            disc_inv = np.linalg.inv(disc)
         for i in range(n_samples):
             g = np.eye(n)
             if self.lie_dim:
@@ -330,10 +346,11 @@ class Group:
                     g = g @ expm(np.tensordot(c, lie, axes=1))
             if elems is not None:
                 h = elems[rng.randint(len(elems))]
-            else:  # random word in the discrete generators
+            else:  # a random word in the discrete generators and their inverses
                 h = np.eye(n)
-                for j in rng.randint(len(disc), size=4 * len(disc) + 8):
-                    h = disc[j] @ h
+                length = rng.randint(4 * len(disc) + 8, 8 * len(disc) + 17)
+                for j in rng.randint(2 * len(disc), size=length):
+                    h = (disc[j] if j < len(disc) else disc_inv[j - len(disc)]) @ h
             out[i] = h @ g
         if self.affine:
             out[:, self.d, :] = 0.0
@@ -449,6 +466,8 @@ class Group:
                         f"lie_algebra coefficients must have shape (r, {q}) for {self.name}; "
                         f"got {arr.shape}."
                     )
+                if not np.all(np.isfinite(arr)):
+                    raise ValueError("lie_algebra coefficients must be finite.")
                 mats = arr @ basis
             else:
                 arr = _as_stack(arr, "lie_algebra", self.d)
@@ -462,6 +481,8 @@ class Group:
                 scale = max(np.linalg.norm(mats), 1.0)
                 if np.linalg.norm(resid) > tol * scale * 1e3:
                     raise ValueError(f"lie_algebra contains matrices outside the Lie algebra of {self.name}.")
+            if not np.all(np.isfinite(mats)):
+                raise ValueError("lie_algebra must be finite.")
             u, s, vt = np.linalg.svd(mats, full_matrices=False)
             keep = s > tol * max(s.max(initial=0.0), 1e-300)
             sub = vt[keep].reshape((-1,) + self.lie_algebra.shape[1:])

@@ -1,5 +1,6 @@
 """The enforce side: bases of the equivariant models ``x -> W Theta(x)``."""
 
+import numbers
 from functools import lru_cache
 
 import numpy as np
@@ -127,7 +128,8 @@ def equivariant_model_basis(library, input_rep, output_rep, X=None, tol=1e-10):
         K = np.asarray(library.transform(np.zeros((1, input_rep.size)))).shape[1]
         return np.eye(n_out * K).reshape(n_out * K, n_out, K)
     if type(library) is PolynomialFeatures:
-        key = (library.degree if isinstance(library.degree, int) else tuple(library.degree),
+        key = (int(library.degree) if isinstance(library.degree, numbers.Integral)
+               else tuple(int(v) for v in library.degree),
                library.interaction_only, library.include_bias, input_rep.size)
         return _polynomial_basis(key, input_rep, output_rep, tol)
     points = None

@@ -44,7 +44,8 @@ def _build_operator(library, input_rep, output_rep, X, seed):
     (cached for PolynomialFeatures)."""
     lie = np.ascontiguousarray(input_rep.group.lie_algebra, dtype=float)
     if type(library) is PolynomialFeatures:
-        key = (library.degree if isinstance(library.degree, int) else tuple(library.degree),
+        key = (int(library.degree) if isinstance(library.degree, numbers.Integral)
+               else tuple(int(v) for v in library.degree),
                library.interaction_only, library.include_bias, input_rep.size)
         return _polynomial_operator(key, input_rep, output_rep, (lie.tobytes(), lie.shape), seed)
     points = None

@@ -14,6 +14,8 @@ from ..reps import Scalar
 
 __all__ = ["InvariantPolynomialFeatures"]
 
+_GRADE_CUT = 1e-8      # below this a combination of the (orthonormal) basis rows counts as zero
+
 
 def _graded_basis(B, degrees, tol):
     """Re-express the rows of ``B`` (orthonormal, shape (r, K)) as an orthonormal
@@ -23,7 +25,11 @@ def _graded_basis(B, degrees, tol):
     for k in range(int(degrees.max(initial=0)) + 1):
         high = degrees > k
         if high.any():
-            a = null_space([B[:, high].T], B.shape[0], tol)   # combos vanishing above degree k
+            # combos vanishing above degree k. The cut is absolute (B's rows have
+            # unit norm): a relative one counted the round-off of a part that
+            # vanishes altogether (about 1e-9 from degree 17 on) as rank
+            u, sv, _ = np.linalg.svd(B[:, high], full_matrices=True)
+            a = u[:, int(np.sum(sv > max(tol, _GRADE_CUT))):]
         else:
             a = np.eye(B.shape[0])
         Vk = a.T @ B
@@ -32,7 +38,7 @@ def _graded_basis(B, degrees, tol):
             Vk = Vk - (Vk @ prev.T) @ prev
         if Vk.size:
             u, sv, _ = np.linalg.svd(Vk.T, full_matrices=False)
-            rows.extend(u[:, sv > 1e-8].T)   # absolute: rows of Vk have unit scale
+            rows.extend(u[:, sv > _GRADE_CUT].T)   # absolute: rows of Vk have unit scale
     out = np.array(rows).reshape(-1, B.shape[1])
     # deterministic signs: largest entry positive
     idx = np.argmax(np.abs(out), axis=1)
