@@ -157,3 +157,8 @@ def test_sampling_a_group_with_an_infinite_order_generator():
 def test_group_argument_checks(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_subgroup_tol_is_checked():
+    with pytest.raises(ValueError, match="tol"):
+        SO(3).subgroup([[1.0, 0.0, 0.0]], tol=-1.0)

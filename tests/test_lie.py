@@ -237,3 +237,10 @@ def test_lie_derivative_checks_generator_and_element_shapes():
         LieDerivative(lib, V(SO(3)), Scalar(SO(3)), lie_algebra=np.zeros((1, 2, 2)))
     with pytest.raises(ValueError, match="discrete_elements must have shape"):
         LieDerivative(lib, V(SO(3)), Scalar(SO(3)), discrete_elements=np.eye(2))
+
+
+def test_lie_derivative_needs_more_points_than_monomials():
+    # oversample=0.1 gave fewer points than monomials: a wrong "exact" basis
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="oversample"):
+        LieDerivative(lib, V(SO(3)), Scalar(SO(3)), oversample=0.1)

@@ -209,3 +209,9 @@ def test_numpy_integer_degree_and_grid_search_over_it():
     assert model.n_free_parameters_ == 2
     search = GridSearchCV(SymmetricRidge(SO(3), PolynomialFeatures()), {"library__degree": np.arange(1, 4)}, cv=3)
     assert search.fit(X, y).best_params_["library__degree"] >= 2
+
+
+def test_fit_intercept_must_be_a_bool():
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    with pytest.raises(TypeError, match="fit_intercept"):
+        SymmetricRidge(SO(3), fit_intercept="no").fit(X, X[:, 0])

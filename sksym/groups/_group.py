@@ -452,6 +452,8 @@ class Group:
         >>> SO(3).subgroup([[0.0, 0.0, 1.0]]).lie_dim
         1
         """
+        if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not (0 <= tol < 1):
+            raise ValueError(f"tol must be a float in [0, 1); got {tol!r}.")
         q = self.lie_dim
         basis = self.lie_algebra.reshape(q, int(np.prod(self.lie_algebra.shape[1:])))
         if lie_algebra is None:

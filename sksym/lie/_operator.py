@@ -113,7 +113,8 @@ class LieDerivative:
         need points (e.g. the training inputs); the operator is then a sampled
         approximation.
     oversample : float, default=2.0
-        Passed to :func:`unisolvent_points`.
+        Passed to :func:`unisolvent_points`; at least 1 (fewer points than
+        monomials would not determine ``L_xi F``).
     random_state : int, RandomState instance or None, default=0
         Seed of the default points.
 
@@ -170,6 +171,11 @@ class LieDerivative:
                 raise ValueError(
                     f"The library {type(library).__name__} is not polynomial, so the operator "
                     "must be evaluated at given points (for example the training inputs)."
+                )
+            if not isinstance(oversample, numbers.Real) or isinstance(oversample, bool) or not oversample >= 1:
+                raise ValueError(
+                    f"oversample must be a float >= 1 (more points than monomials make the "
+                    f"operator exact); got {oversample!r}."
                 )
             points = unisolvent_points(self.n_features, self.degree, oversample, random_state)
         points = np.asarray(points, dtype=float)
@@ -473,7 +479,11 @@ class LieDerivative:
         """Orthonormal basis of the parameters ``W`` whose model is equivariant.
 
         The output representation is split into summands and each distinct
-        summand is solved once (``k * Scalar`` costs one scalar problem).
+        summand is solved once (``k * Scalar`` costs one scalar problem). For
+        :class:`~sklearn.preprocessing.PolynomialFeatures` the Lie-algebra
+        constraints act on the exact monomial coefficients of ``L_xi W``
+        (:meth:`coefficient_maps`), which stay well conditioned at high degree;
+        discrete elements, and other libraries, are evaluated at the points.
 
         Parameters
         ----------

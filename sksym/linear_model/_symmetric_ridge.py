@@ -117,6 +117,8 @@ class SymmetricRidge(DictionaryRegressor):
         """
         alpha = check_alpha(self.alpha)
         tol = check_tol(self.tol)
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise TypeError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
         sw = None if sample_weight is None else _check_sample_weight(sample_weight, X)
         Y = y.reshape(len(y), -1).astype(float)
