@@ -28,6 +28,23 @@ _DEFAULT_POLY_POINTS = 500
 _N_NOISE_DRAWS = 5
 
 
+def _invariant_output_scales(out_rep, F):
+    """Standard deviations of the columns of ``F`` (the outputs at the samples) when
+    every output is invariant (scaling one output does not change the symmetries),
+    else ones (equivariant outputs are mixed by the group)."""
+    n_out = F.shape[1]
+    scales = np.ones(n_out)
+    if n_out < 2 or out_rep.is_affine:
+        return scales
+    G = out_rep.group
+    if G.lie_dim and np.any(out_rep.drho(np.asarray(G.lie_algebra))):
+        return scales
+    if G.n_discrete and not np.allclose(out_rep.rho(G._discrete_matrices()), np.eye(n_out)):
+        return scales
+    sd = F.std(axis=0)
+    return np.where(sd > 0, sd, 1.0)
+
+
 def _is_fitted(estimator):
     """Whether ``estimator`` was fitted. Estimators that can predict unfitted
     (tag ``requires_fit=False``, e.g. a Gaussian process's prior) pass
@@ -160,7 +177,10 @@ class SymmetryDiscovery(BaseEstimator):
     training inputs; for a polynomial model on generic inputs these points
     determine the polynomial ``L_xi F``, so noise-free data give the exact
     symmetry algebra of the fitted model (the ridge penalty breaks symmetries
-    only at order ``alpha``).
+    only at order ``alpha``). Several invariant outputs are each scaled to unit
+    standard deviation first, so that outputs of different sizes weigh alike
+    in the spectrum and its noise level (equivariant outputs, which the group
+    mixes, are not).
 
     **Data.** The samples are assumed to lie on a set ``{h = 0}`` cut out by
     polynomial equations in ``library``. The equations are the near-null space
@@ -332,8 +352,12 @@ class SymmetryDiscovery(BaseEstimator):
             lib = estimator_library(est_fitted, X, n_out)
             points = self._points(X, rng, None)
             op = LieDerivative(lib, in_rep, out_rep, points=points)
-            M = op.matrix(np.eye(n_out))
-            return M, None, _reference_scale(op, out_rep, np.eye(n_out), op.theta)
+            # invariant outputs of different sizes weigh alike (one scale for all let
+            # the largest output decide every cut)
+            scales = _invariant_output_scales(out_rep, op.theta)
+            W = np.diag(1.0 / scales)
+            M = op.matrix(W)
+            return M, None, _reference_scale(op, out_rep, W, op.theta @ W.T)
         self.library_ = check_library(self.library, X)
         theta = np.asarray(self.library_.transform(X), dtype=float)
         K = theta.shape[1]
@@ -344,11 +368,14 @@ class SymmetryDiscovery(BaseEstimator):
                 "Use more samples or a smaller library.",
                 UserWarning, stacklevel=3,
             )
-        W, b, sigma, cov_factor = fit_ridge(theta, Y, alpha)
+        # invariant outputs of different sizes weigh alike in the spectrum and its
+        # noise level (one scale for all let the largest output decide every cut)
+        scales = _invariant_output_scales(out_rep, Y)
+        W, b, sigma, cov_factor = fit_ridge(theta, Y / scales, alpha)
         if Y.ndim == 2 and np.ndim(y) == 1:
-            self.coef_, self.intercept_ = W[0], float(b[0])
+            self.coef_, self.intercept_ = W[0] * scales[0], float(b[0] * scales[0])
         else:
-            self.coef_, self.intercept_ = W, b
+            self.coef_, self.intercept_ = W * scales[:, None], b * scales
         degree = library_degree(self.library_)
         points = self._points(X, rng, degree)
         op = LieDerivative(self.library_, in_rep, out_rep, points=points)

@@ -27,7 +27,6 @@ class SymmetricMLPRegressor(RegressorMixin, BaseSymmetricMLP):
         self : SymmetricMLPRegressor
         """
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
-        self._y_1d = y.ndim == 1
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         return self._fit(X, Y.astype(float))
 
@@ -46,7 +45,8 @@ class SymmetricMLPRegressor(RegressorMixin, BaseSymmetricMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
         out = self._forward(X)
-        return out.ravel() if self._y_1d else out
+        # one output is returned 1-D, also when y was (n_samples, 1): as MLPRegressor
+        return out.ravel() if out.shape[1] == 1 else out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

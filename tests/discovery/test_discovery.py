@@ -551,3 +551,16 @@ def test_ridge_penalty_is_relative_to_the_inputs_scale(scale, rng):
     assert disc.score(X, y) > 1 - 1e-9
     assert disc.n_symmetries_ == 3
     assert largest_angle(disc.generators_, SO(3).lie_algebra) < 1e-6
+
+
+@pytest.mark.parametrize("c", [1.0, 1e3, 1e-3])
+def test_invariant_outputs_of_different_sizes(c, rng):
+    # one scale and one noise level for all outputs: with |x|^2 a thousand times
+    # larger, the x0 output looked rotation invariant (3 symmetries instead of 1)
+    X = rng.normal(size=(300, 3))
+    r2 = np.sum(X ** 2, axis=1)
+    Y = np.c_[c * r2, X[:, 0]] + 0.01 * rng.normal(size=(300, 2)) * [c, 1.0]
+    disc = SymmetryDiscovery(random_state=0).fit(X, Y)
+    assert disc.n_symmetries_ == 1 and disc.score(X, Y) > 0.999
+    est = make_pipeline(PolynomialFeatures(2), LinearRegression())
+    assert SymmetryDiscovery(estimator=est, random_state=0).fit(X, np.c_[c * r2, X[:, 0]]).n_symmetries_ == 1

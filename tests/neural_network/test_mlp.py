@@ -413,3 +413,12 @@ def test_large_group_needs_hidden_rep(rng):
         warnings.simplefilter("ignore", ConvergenceWarning)
         est = SymmetricMLPRegressor((12,), group=Permutation(6), hidden_rep=V, max_iter=5).fit(X, X[:, 0])
     np.testing.assert_allclose(est.predict(X[:, ::-1]), est.predict(X), atol=1e-10)
+
+
+def test_single_output_predictions_are_1d_as_in_sklearn(rng):
+    X = rng.normal(size=(30, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = SymmetricMLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, X[:, :1])
+        theirs = MLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, X[:, :1])
+    assert ours.predict(X).shape == theirs.predict(X).shape == (30,)
