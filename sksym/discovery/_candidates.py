@@ -55,6 +55,8 @@ def check_candidates(candidates, n_features):
             "candidates must be None, a sksym.groups.Group (e.g. GL(3), SE(3)) or an array of "
             f"generator matrices of shape (q, d, d) or (q, d, d + 1); got {type(candidates).__name__}."
         )
+    if np.iscomplexobj(np.asarray(candidates)):
+        raise TypeError("candidates must be real generator matrices; got complex values.")
     try:
         arr = np.asarray(candidates, dtype=float)
     except (TypeError, ValueError) as exc:

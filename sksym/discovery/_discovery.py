@@ -305,7 +305,21 @@ class SymmetryDiscovery(BaseEstimator):
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, ensure_min_samples=2)
             M, noise, reference = self._function_matrix(X, y, alpha, rng)
         lie = np.asarray(self.candidates_.lie_algebra)
+        if 0 < M.shape[0] < lie.shape[0]:
+            warnings.warn(
+                f"The Lie derivatives are evaluated at too few points ({M.shape[0]} values for "
+                f"{lie.shape[0]} candidates): at least {lie.shape[0] - M.shape[0]} candidates count "
+                "as symmetries whatever the model. Increase n_points.",
+                UserWarning, stacklevel=2,
+            )
         s, gens = symmetry_spectrum(M, lie)
+        if self.estimator is not None and self.target == "function" and s.size and not np.any(s):
+            warnings.warn(
+                "The estimator's derivatives vanish at every evaluation point (a piecewise "
+                "constant model such as a tree, or a constant fit), so every candidate counts "
+                "as a symmetry.",
+                UserWarning, stacklevel=2,
+            )
         tol = self.tol if isinstance(self.tol, str) else float(self.tol)
         k = select_n_symmetries(s, tol=tol, noise_level=noise, reference=reference)
         self.noise_level_ = noise

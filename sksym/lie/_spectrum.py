@@ -110,7 +110,12 @@ def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=1
     >>> select_n_symmetries([5e-9, 1e-8, 1.3e-8], reference=1.0)   # all cancel
     3
     """
-    s = np.sort(np.abs(np.asarray(singular_values, dtype=float).ravel()))
+    s = np.asarray(singular_values, dtype=float)
+    if s.ndim > 1:
+        raise ValueError(f"singular_values must be 1-D; got shape {s.shape}.")
+    if np.any(s < 0):
+        raise ValueError("singular_values must be non-negative.")
+    s = np.sort(s.ravel())
     q = s.size
     if not (isinstance(tol, str) and tol == "auto"):
         if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol) or tol < 0:

@@ -93,3 +93,10 @@ def test_round_off_cut_competes_without_noise_level():
     # no round-off values: an approximately symmetric spectrum keeps its gap rule
     assert select_n_symmetries([1e-4, 2e-4, 3e-4, 0.5, 0.6, 1.0]) == 3
     assert select_n_symmetries([0.5, 1.0]) == 0
+
+
+def test_select_n_symmetries_checks_its_input():
+    with pytest.raises(ValueError, match="1-D"):
+        select_n_symmetries(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="non-negative"):
+        select_n_symmetries([-1.0, 1.0])
