@@ -44,6 +44,21 @@ def _check_float(value, name, low=0.0, high=None, low_open=False, high_open=Fals
     return float(value)
 
 
+def _warn_if_constant(net, theta, Z, E):
+    """Warn when the freshly initialised network's output does not depend on its
+    inputs: the equivariant layers leave no path from the inputs to the outputs."""
+    Ws, bs = net.unpack(theta)
+    out = net.forward(Z, Ws, bs, E)
+    if np.ptp(out, axis=0).max(initial=0.0) <= 1e-12 * max(float(np.abs(out).max(initial=0.0)), 1.0):
+        warnings.warn(
+            "The network's output does not depend on its inputs: the group leaves no "
+            "equivariant weights from the inputs to the outputs (e.g. no invariant "
+            "polynomials, or hidden representations without an invariant part for "
+            "invariant outputs), so its predictions are constant.",
+            UserWarning, stacklevel=4,
+        )
+
+
 def _value_key(obj):
     """A key that compares ``obj`` by value: groups and representations are
     hashable value objects, arrays and lists are turned into bytes and tuples."""
@@ -273,6 +288,8 @@ class BaseSymmetricMLP(BaseEstimator):
             theta = self._theta.copy()
         net = self._network
         Z, E = self._inputs(X)
+        if not warm and len(X) > 1 and np.ptp(X, axis=0).max(initial=0.0) > 0:
+            _warn_if_constant(net, theta, Z, E)
         alpha = float(self.alpha)
         penalty_factory = self._penalty_factory()
         self.n_outputs_ = Y.shape[1]

@@ -237,8 +237,9 @@ def test_allowed_hidden_reps(rng):
         # signed permutations with tanh; identity admits anything
         SymmetricMLPRegressor((3, 2), activation="tanh", group=_flip(3), hidden_rep=[V, RegularRep()],
                               max_iter=5).fit(X, y)
-        SymmetricMLPRegressor((2,), activation="identity", group=Cyclic(3), input_rep=V, hidden_rep=V,
-                              max_iter=5).fit(X[:, :2], y)
+        with pytest.warns(UserWarning, match="does not depend on its inputs"):   # V has no invariant part
+            SymmetricMLPRegressor((2,), activation="identity", group=Cyclic(3), input_rep=V, hidden_rep=V,
+                                  max_iter=5).fit(X[:, :2], y)
         SymmetricMLPRegressor((3,), activation="relu", group=Permutation(3), hidden_rep=V,
                               max_iter=5).fit(X, y)
 
@@ -422,3 +423,23 @@ def test_single_output_predictions_are_1d_as_in_sklearn(rng):
         ours = SymmetricMLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, X[:, :1])
         theirs = MLPRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0).fit(X, X[:, :1])
     assert ours.predict(X).shape == theirs.predict(X).shape == (30,)
+
+
+def test_networks_constant_by_construction_warn(rng):
+    # no invariant polynomials (Scaling), or a hidden representation without an
+    # invariant part feeding an invariant output: constant predictions, silently
+    from sksym.groups import Scaling
+
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    flip = Group(discrete_generators=-np.eye(2)[None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match="does not depend on its inputs"):
+            SymmetricMLPClassifier((4,), group=flip, hidden_rep=V, activation="tanh", max_iter=20,
+                                   random_state=0).fit(X, y)
+        with pytest.warns(UserWarning, match="does not depend on its inputs"):
+            SymmetricMLPRegressor((4,), group=Scaling(2), max_iter=20, random_state=0).fit(X, X[:, 0] * X[:, 1])
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        SymmetricMLPRegressor((4,), group=flip, max_iter=20, random_state=0).fit(X, X[:, 0] * X[:, 1])
