@@ -341,6 +341,9 @@ def grelu_cka(X, Y, debiased=False, reduction="max"):
     ``a``, ``b`` is ``k(a, b) = max_c x_c(a) x_c(b)`` (or the median over units),
     which is unchanged by permutations and positive rescaling of the units but
     not by rotations (Godfrey et al. 2022's "wreath CKA", for dense layers).
+    Products of a unit with itself are also unchanged when the unit flips
+    sign, so the measure is invariant to per-unit sign flips too, which are
+    not ReLU symmetries.
     CKA of the two kernels is then computed as in :func:`linear_cka`.
 
     This kernel need not be positive semi-definite; the biased CKA is still in

@@ -25,7 +25,7 @@ class _EquivarianceScorer:
             n_samples=self.n_samples, random_state=self.random_state,
             response_method=self.response_method,
         )
-        return -err if self.greater_is_better else err
+        return (0.0 - err) if self.greater_is_better else err      # 0.0 - 0.0 is 0.0, not -0.0
 
     def __repr__(self):
         sign = "neg_" if self.greater_is_better else ""

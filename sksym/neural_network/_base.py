@@ -181,9 +181,11 @@ class BaseSymmetricMLP(BaseEstimator):
         hr = self.hidden_rep
         if hr is None:
             if G.order > _MAX_REGULAR:
+                size = ("infinitely many units (the group is infinite or too large to enumerate)"
+                        if not np.isfinite(G.order) else f"{G.order} units per copy (more than {_MAX_REGULAR})")
                 raise ValueError(
-                    f"The default hidden representation, RegularRep({G}), has {G.order} units per copy "
-                    f"(more than {_MAX_REGULAR}); pass hidden_rep, e.g. V or Scalar (allowed for "
+                    f"The default hidden representation, RegularRep({G}), has {size}; pass "
+                    "hidden_rep, e.g. V or Scalar (allowed for "
                     f"activation={self.activation!r} if the group acts by permutations)."
                 )
             return [RegularRep(G)] * n_hidden

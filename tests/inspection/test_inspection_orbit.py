@@ -209,3 +209,12 @@ def test_multilabel_and_multi_output_classifiers():
                 np.testing.assert_allclose(b, a, atol=1e-12)
     with pytest.raises(ValueError, match="predict_proba"):
         OrbitAveraging(RidgeClassifier(), Dihedral(4)).fit(X, multilabel)
+
+
+def test_scorer_of_an_exact_model_is_plus_zero():
+    # -0.0 was returned for an exactly equivariant model
+    from sklearn.dummy import DummyRegressor
+
+    model = DummyRegressor().fit(X2, y2)          # constant: exactly invariant
+    score = make_equivariance_scorer(Dihedral(4))(model, X2)
+    assert score == 0.0 and np.copysign(1.0, score) == 1.0

@@ -443,3 +443,10 @@ def test_networks_constant_by_construction_warn(rng):
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         SymmetricMLPRegressor((4,), group=flip, max_iter=20, random_state=0).fit(X, X[:, 0] * X[:, 1])
+
+
+def test_infinite_group_regular_rep_message(rng):
+    shear = Group(discrete_generators=np.array([[[1.0, 1.0], [0.0, 1.0]]]))
+    X = rng.normal(size=(20, 2))
+    with pytest.raises(ValueError, match="infinitely many units"):
+        SymmetricMLPRegressor((4,), group=shear).fit(X, X[:, 0])
