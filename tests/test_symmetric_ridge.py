@@ -215,3 +215,14 @@ def test_fit_intercept_must_be_a_bool():
     X = np.random.RandomState(0).normal(size=(20, 3))
     with pytest.raises(TypeError, match="fit_intercept"):
         SymmetricRidge(SO(3), fit_intercept="no").fit(X, X[:, 0])
+
+
+@pytest.mark.slow
+def test_wide_quartic_model():
+    # the fixed spaces of V^(x 3) >> V^(x 1) for SO(10) needed 33 GB (MemoryError)
+    X = np.random.RandomState(0).normal(size=(200, 10))
+    y = np.sum(X ** 2, axis=1) ** 2
+    model = SymmetricRidge(SO(10), PolynomialFeatures(4), alpha=1e-8).fit(X, y)
+    assert model.n_free_parameters_ == 3              # 1, |x|^2, |x|^4
+    g = SO(10).sample(1, random_state=0)[0]
+    np.testing.assert_allclose(model.predict(X @ g.T), model.predict(X), rtol=1e-10)
