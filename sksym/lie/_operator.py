@@ -428,11 +428,7 @@ class LieDerivative:
         rows = len(powers) * rep.size
         for j in range(self.n_generators):
             yield S[j * rows:(j + 1) * rows].toarray()
-        if len(self.discrete_elements):
-            blocks = self.constraint_blocks(rep)
-            for _ in range(self.n_generators):
-                next(blocks)
-            yield from blocks
+        yield from self._discrete_blocks(rep)
 
     def constraint_blocks(self, output_block=None):
         """Row blocks of the stacked constraint matrix on ``vec(W)`` (row-major).
@@ -455,12 +451,9 @@ class LieDerivative:
                 "which enforcing does not support. For vectors (velocities, forces) use "
                 "the linear part, e.g. output_rep=V.linear."
             )
+        rep = self.output_rep if output_block is None else output_block
         K = self.n_library_features
         theta = self.theta * self.weight
-        if output_block is None:
-            rep = self.output_rep
-        else:
-            rep = output_block
         n = rep.size
         I = np.eye(n)
         B = rep.drho(self.lie_algebra) if self.n_generators else np.zeros((0, n, n))
@@ -468,12 +461,22 @@ class LieDerivative:
             a = self.directional_derivatives(j) * self.weight
             blk = np.einsum("ab,pk->pabk", I, a) - np.einsum("ab,pk->pabk", B[j], theta)
             yield blk.reshape(-1, n * K)
-        if len(self.discrete_elements):
-            R = rep.rho(self.discrete_elements)
-            for h in range(len(self.discrete_elements)):
-                th = self._discrete_theta[h] * self.weight
-                blk = np.einsum("ab,pk->pabk", I, th) - np.einsum("ab,pk->pabk", R[h], theta)
-                yield blk.reshape(-1, n * K)
+        yield from self._discrete_blocks(rep)
+
+    def _discrete_blocks(self, rep):
+        """The discrete elements' rows of :meth:`constraint_blocks` for the output
+        representation ``rep``."""
+        if not len(self.discrete_elements):
+            return
+        K = self.n_library_features
+        theta = self.theta * self.weight
+        n = rep.size
+        I = np.eye(n)
+        R = rep.rho(self.discrete_elements)
+        for h in range(len(self.discrete_elements)):
+            th = self._discrete_theta[h] * self.weight
+            blk = np.einsum("ab,pk->pabk", I, th) - np.einsum("ab,pk->pabk", R[h], theta)
+            yield blk.reshape(-1, n * K)
 
     def equivariant_basis(self, tol=1e-10):
         """Orthonormal basis of the parameters ``W`` whose model is equivariant.
