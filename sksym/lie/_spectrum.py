@@ -76,14 +76,12 @@ def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=1
     floor ``max(1e-10 s_max, noise_level)`` always count as zero (round-off,
     or noise); let ``k0`` be their number.
 
-    * Without ``noise_level``: among the cuts ``k > k0`` (and ``k = k0``
-      itself when ``k0 > 0``, with the ratio ``s[k0] / s[k0-1]``: round-off
-      values against the first signal) take the one with the largest ratio
-      ``s[k] / max(s[k-1], floor)``; it is the answer if that ratio is at
-      least ``min_gap``, otherwise ``k0``. (With ``k0 = 0`` the cut at 0 is
-      left out: its ratio against the floor alone would always win, and an
-      approximately symmetric model, without round-off values, would never
-      count a symmetry.)
+    * Without ``noise_level``: among the cuts ``k > k0`` take the one with the
+      largest ratio ``s[k] / s[k-1]``; it is the answer if that ratio is at
+      least ``min_gap``, otherwise ``k0``. (The cut at ``k0`` does not
+      compete: its ratio against round-off would always win, and values
+      between round-off and a clear gap, the approximate symmetries of a
+      model fitted to noisy data, would never count.)
     * With ``noise_level``: the cut lies in the band where the lower side may
       still be noise and the upper side may already be signal, i.e. the cuts
       ``k`` with ``s[k-1] <= min_gap * noise_level`` (and ``k >= k0``); the
@@ -160,10 +158,7 @@ def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=1
         band[k0] = True
         cand = ks[band]
         return int(cand[np.argmax(ratios[cand])])
-    # the cut at k0 (the round-off values are the symmetries) competes too when
-    # there are round-off values: a gap of 10 among broken directions must not
-    # beat the gap between round-off and signal
-    cand = ks[ks >= k0] if k0 > 0 else ks[ks > 0]
+    cand = ks[ks > k0]
     if cand.size == 0:
         return k0
     best = cand[np.argmax(ratios[cand])]

@@ -86,11 +86,11 @@ def test_reference_scale():
         select_n_symmetries([0.0, 1.0], reference=-1.0)
 
 
-def test_round_off_cut_competes_without_noise_level():
-    # round-off values then signal with a gap of 20 among the broken values: the cut
-    # after the round-off values wins (it was never considered: 4)
-    assert select_n_symmetries([1e-12, 1e-12, 1e-12, 1.0, 20.0]) == 3
-    # no round-off values: an approximately symmetric spectrum keeps its gap rule
+def test_approximate_symmetries_count_next_to_round_off():
+    # the cut after the round-off values does not compete: approximate symmetries
+    # below a clear gap count too
+    assert select_n_symmetries([0.0, 1e-3, 1.0, 1.2]) == 2
+    assert select_n_symmetries([0.0, 0.0, 0.0, 1.5e-4, 1.9, 2.0]) == 4
     assert select_n_symmetries([1e-4, 2e-4, 3e-4, 0.5, 0.6, 1.0]) == 3
     assert select_n_symmetries([0.5, 1.0]) == 0
 

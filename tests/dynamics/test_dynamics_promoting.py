@@ -1,6 +1,7 @@
 """SymmetryPromotingSINDy: keeps the symmetries of the data among candidate generators."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -133,3 +134,18 @@ def test_promoting_sindy_argument_errors():
     with pytest.warns(UserWarning, match="eliminated every coefficient"):
         model = SymmetryPromotingSINDy(library=PolynomialFeatures(3), threshold=10.0).fit(X, X_dot)
     assert not np.any(model.coef_)
+
+
+@pytest.mark.parametrize("noise", [1e-3, 5e-2])
+def test_approximate_symmetry_next_to_an_exact_one(noise):
+    # thresholding leaves an exact zero (z-scaling) next to the approximate rotation
+    # symmetry of noisy data; a rank rule that let the round-off cut compete found 1
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1.5, 1.5, size=(2000, 3))
+    x, y, z = X.T
+    r2 = x ** 2 + y ** 2
+    Xdot = np.c_[0.5 * x - y - x * r2, x + 0.5 * y - y * r2, -z] + noise * rng.normal(size=X.shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SymmetryPromotingSINDy(library=PolynomialFeatures(3), threshold=0.05).fit(X, y=Xdot)
+    assert len(model.generators_) == 2
