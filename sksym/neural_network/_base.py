@@ -54,7 +54,8 @@ def _warn_if_constant(net, theta, Z, E):
             "The network's output does not depend on its inputs: the group leaves no "
             "equivariant weights from the inputs to the outputs (e.g. no invariant "
             "polynomials, or hidden representations without an invariant part for "
-            "invariant outputs), so its predictions are constant.",
+            "invariant outputs), or the inputs' invariant features are constant at "
+            "their scale; its predictions are constant.",
             UserWarning, stacklevel=4,
         )
 
