@@ -212,6 +212,41 @@ def test_exact_coefficient_basis_spans_the_point_evaluated_null_space(G, in_rep,
     assert principal_angles(F.T, S.T).max() < 1e-8
 
 
+@pytest.mark.parametrize(
+    "G, in_rep, out_rep, degree",
+    [(SO(3), V, Scalar, 4), (SO(2), V, V, 3), (O(2), V, V, 3), (SO(3), V + V, V, 2),
+     (SO(3), V + Scalar, V * V, 2)],
+    ids=str,
+)
+def test_tensor_path_spans_the_operator_null_space(G, in_rep, out_rep, degree):
+    """The tensor-representation basis (fixed spaces of V^(x k) >> out) equals the
+    operator's null space."""
+    from sksym.lie._model_basis import _tensor_basis
+
+    R_in, R_out = in_rep(G), out_rep(G)
+    lib = PolynomialFeatures(degree).fit(np.zeros((1, R_in.size)))
+    fast = _tensor_basis(lib.powers_, R_in, R_out, 1e-10)
+    slow = LieDerivative(lib, R_in, R_out).equivariant_basis()
+    assert fast.shape == slow.shape
+    F, S = fast.reshape(len(fast), -1), slow.reshape(len(slow), -1)
+    assert principal_angles(F.T, S.T).max() < 1e-8
+
+
+def test_tensor_path_only_for_small_summands():
+    # a large summand raised to a high power: dense generators of 33 GB (SO(10), V,
+    # degree 4) or minutes (SO(2), degree 12); several small summands stay on it
+    from sksym.groups import O
+    from sksym.lie._model_basis import _tensor_path_applies
+
+    def applies(G, rep, out, degree):
+        R = rep(G)
+        powers = PolynomialFeatures(degree).fit(np.zeros((1, R.size))).powers_
+        return _tensor_path_applies(powers, R, out(G), False)
+
+    assert not applies(SO(10), V, Scalar, 4) and not applies(SO(2), V, Scalar, 12)
+    assert applies(O(3), 5 * Scalar + 5 * V, V * V, 2) and applies(SO(3), V, Scalar, 4)
+
+
 def test_polynomial_jacobian_and_unisolvent_points_check_their_arguments():
     # 1-D X ("not enough values to unpack"), mismatched or negative powers (an
     # IndexError, or silently the wrong power), a negative degree (math.comb's

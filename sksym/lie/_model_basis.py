@@ -12,6 +12,69 @@ from ._operator import LieDerivative
 __all__ = ["equivariant_model_basis"]
 
 _MAX_OPERATOR_POINTS = 2000
+_MAX_TENSOR_SIZE = 50_000   # n_out * d^k above this: use the operator instead
+_MAX_TERM_SIZE = 1_000      # n_out * (largest input summand)^k above this: the operator too
+
+
+def _tensor_path_applies(powers, input_rep, output_rep, interaction_only):
+    """Whether the tensor-representation path is cheap: it expands ``V^(x k) >> out``
+    into products of the input's summands, each solved with dense generators, so a
+    large summand raised to a high power is not (SO(10) acting on V at degree 4
+    needed 33 GB; SO(2) at degree 12 took minutes; the operator takes seconds)."""
+    from ..reps._basis import _expand
+
+    if interaction_only or input_rep.is_affine or output_rep.is_affine:
+        return False
+    d = powers.shape[1]
+    k_max = int(powers.sum(axis=1).max(initial=0))
+    largest = max((term.size for term, _ in _expand(input_rep)), default=d)
+    return (output_rep.size * d ** k_max <= _MAX_TENSOR_SIZE
+            and output_rep.size * largest ** k_max <= _MAX_TERM_SIZE)
+
+
+def _tensor_basis(powers, input_rep, output_rep, tol):
+    """Degree by degree, the equivariant linear maps ``in^(x k) -> out`` (from the
+    representations' own fixed spaces, each distinct summand solved once) are
+    symmetrised into polynomials in the monomials ``powers``; the union is
+    orthonormalised. Exact for linear actions: every equivariant homogeneous
+    polynomial map of degree ``k`` comes from a (symmetric) equivariant tensor.
+    """
+    d = powers.shape[1]
+    n_out = output_rep.size
+    K = len(powers)
+    column = {tuple(p): j for j, p in enumerate(powers)}
+    blocks = []
+    tensor = None
+    for k in range(int(powers.sum(axis=1).max(initial=0)) + 1):
+        tensor = None if k == 0 else (input_rep if k == 1 else tensor * input_rep)
+        present = [j for j, p in enumerate(powers) if p.sum() == k]
+        if not present:
+            continue
+        if k == 0:
+            Q = output_rep.equivariant_basis(tol)                   # (n_out, r)
+            T = Q.T.reshape(-1, n_out, 1)
+            cols = np.array(present)
+        else:
+            Q = (tensor >> output_rep).equivariant_basis(tol)      # (n_out * d^k, r)
+            T = Q.T.reshape(-1, n_out, d ** k)
+            grid = np.indices((d,) * k).reshape(k, -1).T           # index tuples
+            counts = np.zeros((len(grid), d), dtype=int)
+            for i in range(k):
+                counts[np.arange(len(grid)), grid[:, i]] += 1
+            cols = np.array([column[tuple(c)] for c in counts])
+        if T.shape[0] == 0:
+            continue
+        C = np.zeros((T.shape[0], n_out, K))
+        np.add.at(C, (slice(None), slice(None), cols), T)
+        A = C.reshape(T.shape[0], -1)
+        _, s, vt = np.linalg.svd(A, full_matrices=False)
+        # Rows of A come from unit tensors; those that symmetrise to zero (e.g. the
+        # Levi-Civita tensor, antisymmetric) leave singular values at round-off.
+        keep = s > 1e-8
+        blocks.append(vt[keep])
+    if not blocks:
+        return np.zeros((0, n_out, K))
+    return np.concatenate(blocks).reshape(-1, n_out, K)   # degree blocks are orthogonal
 
 
 @lru_cache(maxsize=64)
@@ -19,11 +82,11 @@ def _polynomial_basis(key, input_rep, output_rep, tol):
     degree, interaction_only, include_bias, n_features = key
     lib = PolynomialFeatures(degree=degree, interaction_only=interaction_only, include_bias=include_bias)
     lib.fit(np.zeros((1, n_features)))
-    # the Lie-algebra constraints on exact monomial coefficients (sparse, well
-    # conditioned): faster than assembling the fixed spaces of the tensor
-    # representations V^(x k) >> out, whose dense generators needed 33 GB for
-    # SO(10) at degree 4 and minutes for SO(2) at degree 12
-    B = LieDerivative(lib, input_rep, output_rep).equivariant_basis(tol)
+    if _tensor_path_applies(lib.powers_, input_rep, output_rep, interaction_only):
+        B = _tensor_basis(lib.powers_, input_rep, output_rep, tol)
+    else:
+        # the Lie-algebra constraints on exact monomial coefficients (well conditioned)
+        B = LieDerivative(lib, input_rep, output_rep).equivariant_basis(tol)
     B.setflags(write=False)
     return B
 
@@ -34,10 +97,14 @@ def equivariant_model_basis(library, input_rep, output_rep, X=None, tol=1e-10):
 
     Exact for polynomial libraries, and cached per library settings and
     representations. For :class:`~sklearn.preprocessing.PolynomialFeatures`
-    it is the null space of :class:`~sksym.lie.LieDerivative`'s constraints
-    on the exact monomial coefficients of ``L_xi F`` (sparse, with small
-    integer entries: well conditioned at any degree), the discrete elements
-    checked at unisolvent points. For non-polynomial libraries
+    under a linear action it is assembled degree by degree from the fixed
+    spaces of the tensor representations ``V^(x k) >> out`` (each distinct
+    summand solved once), which is fast when the input's summands are small
+    (several vectors); otherwise (affine actions, ``interaction_only``, a large
+    summand raised to a high power) it is the null space of
+    :class:`~sksym.lie.LieDerivative`'s constraints on the exact monomial
+    coefficients of ``L_xi F`` (well conditioned at any degree), the discrete
+    elements checked at unisolvent points. For non-polynomial libraries
     the Lie derivative is evaluated at (up to 2000 of) the rows of ``X``, so the
     symmetry holds on the data.
 
