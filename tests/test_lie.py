@@ -190,12 +190,15 @@ def test_intercept_enters_the_lie_derivative(rng):
     np.testing.assert_allclose(L[0, 0] / op.weight, -G.lie_algebra[0] @ [1.0, 0.0], atol=1e-12)
 
 
-@pytest.mark.parametrize(
+BASIS_CASES = pytest.mark.parametrize(
     "G, in_rep, out_rep, degree",
     [(SO(3), V, Scalar, 4), (SO(2), V, V, 3), (O(2), V, V, 3), (SO(3), V + V, V, 2),
      (SO(3), V + Scalar, V * V, 2)],
     ids=str,
 )
+
+
+@BASIS_CASES
 def test_exact_coefficient_basis_spans_the_point_evaluated_null_space(G, in_rep, out_rep, degree):
     """The basis from exact monomial coefficients equals the null space of the
     constraints evaluated at unisolvent points (well conditioned at these degrees)."""
@@ -212,12 +215,7 @@ def test_exact_coefficient_basis_spans_the_point_evaluated_null_space(G, in_rep,
     assert principal_angles(F.T, S.T).max() < 1e-8
 
 
-@pytest.mark.parametrize(
-    "G, in_rep, out_rep, degree",
-    [(SO(3), V, Scalar, 4), (SO(2), V, V, 3), (O(2), V, V, 3), (SO(3), V + V, V, 2),
-     (SO(3), V + Scalar, V * V, 2)],
-    ids=str,
-)
+@BASIS_CASES
 def test_tensor_path_spans_the_operator_null_space(G, in_rep, out_rep, degree):
     """The tensor-representation basis (fixed spaces of V^(x k) >> out) equals the
     operator's null space."""
