@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.preprocessing import PolynomialFeatures
 
+from ._checks import check_real
 from .groups import Group, Trivial
 from .reps import Rep, Scalar, V
 
@@ -75,15 +76,11 @@ def check_library(library, X, default_degree=2):
 
 
 def check_tol(tol, name="tol"):
-    if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"{name} must be a non-negative finite float; got {tol!r}.")
-    return float(tol)
+    return check_real(tol, name, low=0.0)
 
 
 def check_alpha(alpha, name="alpha"):
-    if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"{name} must be a non-negative finite float; got {alpha!r}.")
-    return float(alpha)
+    return check_real(alpha, name, low=0.0)
 
 
 def check_symmetry_tol(symmetry_tol):

@@ -12,6 +12,8 @@ from scipy.integrate import solve_ivp
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 
+from .._checks import check_real
+
 __all__ = ["make_hopf", "make_lorenz", "make_axisymmetric_oscillator", "make_coupled_oscillators"]
 
 
@@ -40,17 +42,12 @@ def _check_int(value, name, minimum):
 
 
 def _check_positive(value, name, allow_zero=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} float; got {value!r}.")
-    return float(value)
+    return check_real(value, name, low=0.0, low_open=not allow_zero)
 
 
 def _check_real(name, value):
     """A finite real parameter of the system (NaN made the integrator loop for ever)."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite float; got {value!r}.")
-    return float(value)
+    return check_real(value, name)
 
 
 def _trajectory(W, powers, x0, n_samples, dt, noise, random_state, return_derivatives,

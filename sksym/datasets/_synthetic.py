@@ -5,6 +5,8 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._checks import check_real
+
 __all__ = ["make_rotation_invariant_regression"]
 
 
@@ -40,8 +42,7 @@ def make_rotation_invariant_regression(n_samples=100, n_features=3, noise=0.0, r
     for name, value in (("n_samples", n_samples), ("n_features", n_features)):
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    if not isinstance(noise, numbers.Real) or isinstance(noise, bool) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a non-negative finite float; got {noise!r}.")
+    check_real(noise, "noise", low=0.0)
     rng = check_random_state(random_state)
     X = rng.uniform(-1.5, 1.5, size=(int(n_samples), int(n_features)))
     y = np.exp(-0.5 * np.sum(X**2, axis=1))

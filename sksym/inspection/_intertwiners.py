@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import ndtri
 from sklearn.utils import check_random_state
 
+from .._checks import check_real
 from ._mlp import _activation_function, _normalise_activation_name
 
 __all__ = [
@@ -501,9 +502,7 @@ def homogeneity_defect(activation, scales, affine=False, n_points=20001, spread=
         )
     if not isinstance(n_points, numbers.Integral) or n_points < 3:
         raise ValueError(f"n_points must be an integer >= 3; got {n_points!r}.")
-    if (not isinstance(spread, numbers.Real) or isinstance(spread, bool) or not np.isfinite(spread)
-            or spread <= 0):
-        raise ValueError(f"spread must be a positive finite float; got {spread!r}.")
+    check_real(spread, "spread", low=0.0, low_open=True)
     z = spread * ndtri((np.arange(n_points) + 0.5) / n_points)
     base = np.asarray(f(z), dtype=float)
     if base.shape != z.shape or not np.all(np.isfinite(base)):

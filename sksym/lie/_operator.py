@@ -20,6 +20,7 @@ import scipy.sparse
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 
+from .._checks import check_real
 from .._linalg import null_space
 from ..libraries import library_degree, library_jacobian
 from ..reps import Rep
@@ -62,9 +63,7 @@ def unisolvent_points(n_features, degree, oversample=2.0, random_state=0, bound=
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
     for name, value in (("oversample", oversample), ("bound", bound)):
-        if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not np.isfinite(value)
-                or value <= 0):
-            raise ValueError(f"{name} must be a positive finite float; got {value!r}.")
+        check_real(value, name, low=0.0, low_open=True)
     n_mono = comb(n_features + degree, degree)
     n_points = int(np.ceil(oversample * n_mono)) + 1
     rng = check_random_state(random_state)
@@ -172,11 +171,7 @@ class LieDerivative:
                     f"The library {type(library).__name__} is not polynomial, so the operator "
                     "must be evaluated at given points (for example the training inputs)."
                 )
-            if not isinstance(oversample, numbers.Real) or isinstance(oversample, bool) or not oversample >= 1:
-                raise ValueError(
-                    f"oversample must be a float >= 1 (more points than monomials make the "
-                    f"operator exact); got {oversample!r}."
-                )
+            check_real(oversample, "oversample", low=1.0)     # more points than monomials
             points = unisolvent_points(self.n_features, self.degree, oversample, random_state)
         points = np.asarray(points, dtype=float)
         if points.ndim != 2 or points.shape[1] != self.n_features:

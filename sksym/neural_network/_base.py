@@ -44,11 +44,15 @@ def _check_float(value, name, low=0.0, high=None, low_open=False, high_open=Fals
     return float(value)
 
 
+_CONSTANT_CHECK_SAMPLES = 256
+
+
 def _warn_if_constant(net, theta, Z, E):
     """Warn when the freshly initialised network's output does not depend on its
     inputs: the equivariant layers leave no path from the inputs to the outputs."""
     Ws, bs = net.unpack(theta)
-    out = net.forward(Z, Ws, bs, E)
+    m = min(len(Z), _CONSTANT_CHECK_SAMPLES)         # one forward pass on a few samples
+    out = net.forward(Z[:m], Ws, bs, None if E is None else E[:m])
     if np.ptp(out, axis=0).max(initial=0.0) <= 1e-12 * max(float(np.abs(out).max(initial=0.0)), 1.0):
         warnings.warn(
             "The network's output does not depend on its inputs: the group leaves no "
@@ -291,7 +295,7 @@ class BaseSymmetricMLP(BaseEstimator):
             theta = self._theta.copy()
         net = self._network
         Z, E = self._inputs(X)
-        if not warm and len(X) > 1 and np.ptp(X, axis=0).max(initial=0.0) > 0:
+        if not warm and len(X) > 1 and np.ptp(X[:_CONSTANT_CHECK_SAMPLES], axis=0).max(initial=0.0) > 0:
             _warn_if_constant(net, theta, Z, E)
         alpha = float(self.alpha)
         penalty_factory = self._penalty_factory()

@@ -1,0 +1,30 @@
+"""Checks of scalar arguments (private; no sksym imports, so any module can use them)."""
+
+import numbers
+
+import numpy as np
+
+__all__ = []
+
+
+def check_real(value, name, low=None, high=None, low_open=False, high_open=False):
+    """``value`` as a float if it is a finite real number (not a bool) in the
+    given range; a ``ValueError`` naming ``name`` and the range otherwise."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        if high is None and low is None:
+            expected = "a finite float"
+        elif high is None and low == 0:
+            expected = f"a {'positive' if low_open else 'non-negative'} finite float"
+        elif high is None:
+            expected = f"a float {'>' if low_open else '>='} {low:g}"
+        else:
+            lo = "(" if low_open else "["
+            hi = ")" if high_open else "]"
+            expected = f"a float in {lo}{'-inf' if low is None else f'{low:g}'}, {high:g}{hi}"
+        raise ValueError(f"{name} must be {expected}; got {value!r}.")
+    return float(value)
