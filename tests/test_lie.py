@@ -5,7 +5,7 @@ import pytest
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from sksym.exceptions import FiniteDifferenceWarning
-from sksym.groups import GL, O, SE, SO, T
+from sksym.groups import GL, O, SE, SO, Lorentz, Scaling, T
 from sksym.libraries import FunctionLibrary, library_jacobian, polynomial_jacobian
 from sksym.libraries._jacobian import finite_difference_jacobian
 from sksym.lie import LieDerivative, null_space, principal_angles, unisolvent_points
@@ -228,6 +228,43 @@ def test_tensor_path_spans_the_operator_null_space(G, in_rep, out_rep, degree):
     assert fast.shape == slow.shape
     F, S = fast.reshape(len(fast), -1), slow.reshape(len(slow), -1)
     assert principal_angles(F.T, S.T).max() < 1e-8
+
+
+@pytest.mark.parametrize(
+    "G, in_rep, out_rep, degree",
+    [(SO(3), 3 * V, Scalar, 3), (SO(3), V + V, V * V, 2), (O(3), V + Scalar, V, 3), (O(3), V + V, V, 2),
+     (GL(2), V, V, 3), (Lorentz(), V, Scalar, 4), (Scaling(3), V, Scalar, 3),
+     (SO(2), 2 * V, V + Scalar, 3)],
+    ids=str,
+)
+def test_graded_basis_equals_the_whole_null_space(G, in_rep, out_rep, degree):
+    """Linear actions: the null space solved block by block (multi-degree in each
+    group of coupled inputs, then the discrete elements) equals the null space of
+    all the exact constraints at once."""
+    R_in, R_out = in_rep(G), out_rep(G)
+    for include_bias in (True, False):
+        lib = PolynomialFeatures(degree, include_bias=include_bias).fit(np.zeros((1, R_in.size)))
+        op = LieDerivative(lib, R_in, R_out)
+        K = lib.n_output_features_
+        graded = op._graded_null_space(R_out, 1e-10)
+        whole = null_space(op._exact_blocks(R_out), R_out.size * K, 1e-10)
+        assert graded is not None and graded.shape == whole.shape
+        np.testing.assert_allclose(graded.T @ graded, np.eye(graded.shape[1]), atol=1e-12)
+        if whole.shape[1]:
+            assert principal_angles(graded, whole).max() < 1e-8
+
+
+def test_graded_basis_groups_and_where_it_applies():
+    from sksym.lie._operator import _coupled_groups
+
+    G = SO(3)
+    assert len(set(_coupled_groups((3 * V(G)).drho(G.lie_algebra)))) == 3
+    assert len(set(_coupled_groups(V(G).drho(G.lie_algebra)))) == 1
+    assert len(set(_coupled_groups(V(Scaling(3)).drho(Scaling(3).lie_algebra)))) == 3
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 2)))
+    # translations lower the degree: no block structure, the whole null space is used
+    assert LieDerivative(lib, V(SE(2)), Scalar(SE(2)))._graded_null_space(Scalar(SE(2)), 1e-10) is None
+    assert LieDerivative(lib, V(SO(2)), Scalar(SO(2)))._graded_null_space(Scalar(SO(2)), 1e-10) is not None
 
 
 def test_tensor_path_only_for_small_summands():

@@ -16,12 +16,14 @@ from math import comb
 import numbers
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse
+import scipy.sparse.csgraph
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 
 from .._checks import check_real
-from .._linalg import null_space
+from .._linalg import _compress_rows, null_space
 from ..libraries import library_degree, library_jacobian
 from ..reps import Rep
 
@@ -68,6 +70,22 @@ def unisolvent_points(n_features, degree, oversample=2.0, random_state=0, bound=
     n_points = int(np.ceil(oversample * n_mono)) + 1
     rng = check_random_state(random_state)
     return rng.uniform(-bound, bound, size=(n_points, n_features))
+
+
+def _coupled_groups(A):
+    """Group label of each input coordinate: coordinates ``i`` and ``l`` share a
+    group when some generator's linear part ``A[j]`` couples them (connected
+    components of the coupling graph)."""
+    coupled = np.any(A != 0, axis=0)
+    return scipy.sparse.csgraph.connected_components(
+        scipy.sparse.csr_matrix(coupled | coupled.T), directed=False)[1]
+
+
+def _multi_degrees(powers, group_of):
+    """For each exponent row, the tuple of its degrees in each coordinate group."""
+    groups = np.unique(group_of)
+    degrees = np.stack([powers[:, group_of == g].sum(axis=1) for g in groups], axis=1)
+    return [tuple(row) for row in degrees.tolist()]
 
 
 def _lie_elements(group, lie_algebra):
@@ -425,6 +443,68 @@ class LieDerivative:
             yield S[j * rows:(j + 1) * rows].toarray()
         yield from self._discrete_blocks(rep)
 
+    def _graded_null_space(self, rep, tol):
+        """:meth:`equivariant_basis`'s null space for one output summand ``rep``,
+        block by block, or ``None`` when that does not apply.
+
+        A linear action (no translations among the generators' fields) that
+        couples the input coordinates in groups (the summands of the input
+        representation: three vectors under SO(3) are three groups) maps a
+        monomial of degree ``k_g`` in each group ``g`` to monomials of the same
+        degrees, so the coefficient maps are block diagonal by these
+        multi-degrees: many small SVDs instead of one of the whole library
+        (SO(3) on three vectors at degree 5: 2002 coefficients, 11 s for the
+        degree-5 block of 1287 alone; the largest multi-degree block has 108).
+        The threshold is ``tol`` times the largest singular value over all
+        blocks, as for the whole matrix. Discrete elements (at the points) then
+        constrain the span found, with ``tol`` relative to the larger of that
+        and the Frobenius norm of their rows."""
+        if self.n_generators == 0 or self.output_rep.is_affine:
+            return None
+        if np.any(self.input_rep.dtau(self.lie_algebra) != 0):
+            return None           # translations lower the degree: not block diagonal
+        maps = self._coefficient_maps(rep)
+        if maps is None:
+            return None
+        powers, S = maps
+        q, P, n = self.n_generators, len(powers), rep.size
+        alpha = np.asarray(self.library.powers_)
+        K = len(alpha)
+        group_of = _coupled_groups(self.input_rep.drho(self.lie_algebra))
+        row_degrees = _multi_degrees(powers, group_of)      # every library degree is among them
+        block_of = {key: i for i, key in enumerate(dict.fromkeys(row_degrees))}
+        row_block = np.array([block_of[key] for key in row_degrees])
+        col_block = np.array([block_of[key] for key in _multi_degrees(alpha, group_of)])
+        pieces, s_max = [], 0.0
+        for block in np.unique(col_block):
+            cols = (np.arange(n)[:, None] * K + np.flatnonzero(col_block == block)).ravel()
+            t = np.flatnonzero(row_block == block)
+            rows = ((np.arange(q)[:, None, None] * P + t[:, None]) * n + np.arange(n)).ravel()
+            R = _compress_rows([S[rows][:, cols].toarray()], cols.size)
+            if R.shape[0] == 0:
+                s, vt = np.zeros(0), np.eye(cols.size)
+            else:
+                _, s, vt = scipy.linalg.svd(R, full_matrices=True, check_finite=False,
+                                            lapack_driver="gesvd")
+            pieces.append((cols, s, vt))
+            s_max = max(s_max, s[0] if s.size else 0.0)
+        columns = []
+        for cols, s, vt in pieces:
+            rank = int(np.sum(s > tol * s_max)) if s_max > 0 else 0
+            N_k = np.zeros((n * K, cols.size - rank))
+            N_k[cols] = vt[rank:].T
+            columns.append(N_k)
+        N = np.concatenate(columns, axis=1)
+        if len(self.discrete_elements) and N.shape[1]:
+            # relative to the size of the discrete rows themselves (D N is at
+            # round-off when the span found is already invariant)
+            D = list(self._discrete_blocks(rep))
+            scale = max([s_max] + [float(np.linalg.norm(b)) for b in D])
+            R = _compress_rows([b @ N for b in D], N.shape[1])
+            _, s, vt = scipy.linalg.svd(R, full_matrices=True, check_finite=False, lapack_driver="gesvd")
+            N = N @ vt[int(np.sum(s > tol * scale)):].T
+        return N
+
     def constraint_blocks(self, output_block=None):
         """Row blocks of the stacked constraint matrix on ``vec(W)`` (row-major).
 
@@ -480,8 +560,10 @@ class LieDerivative:
         summand is solved once (``k * Scalar`` costs one scalar problem). For
         :class:`~sklearn.preprocessing.PolynomialFeatures` the Lie-algebra
         constraints act on the exact monomial coefficients of ``L_xi W``
-        (:meth:`coefficient_maps`), which stay well conditioned at high degree;
-        discrete elements, and other libraries, are evaluated at the points.
+        (:meth:`coefficient_maps`), which stay well conditioned at high degree
+        (for linear actions solved block by block: the degrees in each group of
+        coupled inputs are preserved); discrete elements, and other libraries,
+        are evaluated at the points.
 
         Parameters
         ----------
@@ -502,7 +584,9 @@ class LieDerivative:
         out = []
         for term, idx in _expand(self.output_rep):
             if term not in cache:
-                N = null_space(self._exact_blocks(term), term.size * K, tol)
+                N = self._graded_null_space(term, tol)
+                if N is None:
+                    N = null_space(self._exact_blocks(term), term.size * K, tol)
                 cache[term] = N.T.reshape(-1, term.size, K)
             Nt = cache[term]
             full = np.zeros((Nt.shape[0], self.n_outputs, K))
