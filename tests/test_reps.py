@@ -103,3 +103,17 @@ def test_linear_part_drops_translations():
     np.testing.assert_allclose(R.act(g, np.ones((1, 2))), np.ones((1, 2)) @ g[:2, :2].T)
     assert (V + V.linear)(G).is_affine
     assert V.linear(SO(2)).equivariant_basis().shape == (2, 0)
+
+
+def test_scalar_factors_keep_the_linear_part_of_affine_actions():
+    # tensor products act by the linear part; "rep * Scalar" simplifies to rep,
+    # which must not bring the translations back (a vector, not a point)
+    G = SE(2)
+    g = G.sample(1, random_state=0)[0]
+    X = np.ones((1, 2))
+    for R in ((V * Scalar)(G), (Scalar * V)(G), V(G) * Scalar(G), ((V + Scalar) * Scalar)(G)):
+        assert not R.is_affine
+        Y = np.ones((1, R.size))
+        np.testing.assert_allclose(R.act(g, Y)[:, :2], X @ g[:2, :2].T)
+    assert (V * Scalar)(G) == V.linear(G) and (V * Scalar)(SO(2)) == V(SO(2))
+    assert V.linear(SO(2)) == V(SO(2)) and repr(V ** 2) == "V*V"

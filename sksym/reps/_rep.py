@@ -82,17 +82,21 @@ class Rep:
             return self.__rmul__(other)
         if not isinstance(other, Rep):
             return NotImplemented
+        # a factor Scalar changes nothing but the translations: tensor products
+        # act by the linear part (rep * Scalar of an affine V is a vector)
         if isinstance(self, ScalarRep) and self._compatible(other):
-            return other._bound_like(self)
+            return _linear_part(other._bound_like(self))
         if isinstance(other, ScalarRep) and self._compatible(other):
-            return self._bound_like(other)
+            return _linear_part(self._bound_like(other))
         return TensorRep(self, other)
 
     def __pow__(self, k):
         if not isinstance(k, numbers.Integral) or k < 0:
             raise ValueError(f"Tensor powers need a non-negative integer; got {k!r}.")
-        out = ScalarRep(self.group)
-        for _ in range(int(k)):
+        if k == 0:
+            return ScalarRep(self.group)
+        out = self
+        for _ in range(int(k) - 1):
             out = out * self
         return out
 
@@ -108,6 +112,8 @@ class Rep:
         For a linear group this is the representation itself; for an affine
         group, ``V.linear`` is how velocities or forces transform.
         """
+        if self.group is not None and not self.is_affine:
+            return self
         return LinearPartRep(self)
 
     def __rshift__(self, other):
@@ -536,6 +542,9 @@ class LinearPartRep(_WrapperRep):
     def __repr__(self):
         return f"{self.a!r}.linear"
 
+    def _bind(self, group):
+        return self.a._bind(group).linear       # itself when the action has no translations
+
     @property
     def linear(self):
         return self
@@ -545,6 +554,15 @@ class LinearPartRep(_WrapperRep):
 
     def _drho(self, A):
         return self.a._drho(A)
+
+
+def _linear_part(rep):
+    """``rep``, or its linear part when it has (or, unbound, may get) translations:
+    only copies of ``V`` at the top level of a direct sum carry them."""
+    if rep.group is not None:
+        return rep.linear if rep.is_affine else rep
+    terms = rep.terms if isinstance(rep, SumRep) else (rep,)
+    return rep.linear if any(isinstance(t, BaseRep) for t in terms) else rep
 
 
 V = BaseRep()
