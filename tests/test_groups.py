@@ -162,3 +162,35 @@ def test_group_argument_checks(call, match):
 def test_subgroup_tol_is_checked():
     with pytest.raises(ValueError, match="tol"):
         SO(3).subgroup([[1.0, 0.0, 0.0]], tol=-1.0)
+
+
+def test_subgroup_must_be_a_subalgebra():
+    # two rotations of SO(3) generate all of SO(3); a rotation and a translation of
+    # SE(2) generate a second translation: both are refused, closed spans are kept
+    from sksym.groups import SE
+
+    with pytest.raises(ValueError, match="subalgebra"):
+        SO(3).subgroup([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    rotation = SE(2).lie_algebra[0]
+    translation = np.zeros((2, 3))
+    translation[0, 2] = 1.0
+    with pytest.raises(ValueError, match="subalgebra"):
+        SE(2).subgroup([rotation, translation])
+    assert SE(2).subgroup([translation, np.roll(translation, 1, axis=0)]).lie_dim == 2
+    assert SO(3).subgroup(np.eye(3)).lie_dim == 3
+
+
+def test_large_permutation_groups_are_sampled_nearly_uniformly():
+    # S_9 has 362 880 elements (too many to enumerate): a uniform permutation is a
+    # derangement with probability ~1/e and odd with probability 1/2; random words
+    # in the generators gave 59% derangements
+    from sksym.groups import Permutation
+
+    g = Permutation(9).sample(6000, random_state=0)
+    assert np.all(np.abs(g).sum(axis=1) == 1) and np.all(g >= 0)
+    perm = g.argmax(axis=2)
+    derangements = np.mean((perm == np.arange(9)).sum(axis=1) == 0)
+    assert abs(derangements - np.exp(-1)) < 0.04
+    assert abs(np.mean(np.linalg.det(g) > 0) - 0.5) < 0.04
+    np.testing.assert_array_equal(Permutation(9).sample(5, random_state=3),
+                                  Permutation(9).sample(5, random_state=3))
