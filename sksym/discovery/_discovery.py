@@ -48,6 +48,27 @@ def _invariant_output_scales(out_rep, F):
     return np.where(constant | (sd == 0), 1.0, sd)
 
 
+def _refit_noise_level(estimator, fitted, X, y, Y, points, in_rep, out_rep, W, M, rng):
+    """Noise level of an estimator's symmetry spectrum: the estimator refitted
+    (a clone, same parameters) on the targets plus Gaussian noise of the size of
+    its residuals, ``_N_NOISE_DRAWS`` times; the changes of ``M`` are the
+    perturbations (:func:`~sksym.lie._spectrum.perturbation_noise_level`).
+    ``None`` when the estimator cannot be refitted."""
+    n, n_out = Y.shape
+    sigma = np.sqrt(np.mean((Y - np.asarray(fitted.predict(X), dtype=float).reshape(n, n_out)) ** 2,
+                            axis=0))
+    draws = []
+    for _ in range(_N_NOISE_DRAWS):
+        Yb = Y + sigma * rng.normal(size=Y.shape)
+        try:
+            est = clone(estimator).fit(X, Yb.reshape(np.shape(y)))
+        except (TypeError, ValueError):            # not refittable (e.g. a frozen model)
+            return None
+        lib = estimator_library(est, X, n_out)
+        draws.append(LieDerivative(lib, in_rep, out_rep, points=points).matrix(W) - M)
+    return perturbation_noise_level(np.array(draws))
+
+
 def _is_fitted(estimator):
     """Whether ``estimator`` was fitted. Estimators that can predict unfitted
     (tag ``requires_fit=False``, e.g. a Gaussian process's prior) pass
@@ -148,7 +169,9 @@ class SymmetryDiscovery(BaseEstimator):
     noise_level_ : float or None
         Estimated size of a zero singular value, from the residual of the fit
         (``target="function"`` with a library) or of the equations
-        (``target="data"``); None when it cannot be estimated.
+        (``target="data"``), or, with ``estimator`` when the largest gap left
+        values between round-off and the cut, from refits on perturbed targets
+        (see Notes); None when it is not estimated.
     library_ : transformer
         The fitted dictionary (None with ``estimator``). With
         ``target="data"`` and a polynomial library, it includes the
@@ -217,10 +240,16 @@ class SymmetryDiscovery(BaseEstimator):
     symmetry; with heavy noise broken directions that sink to the noise level
     are over-counted; when the model cannot be fitted uniquely (fewer samples
     than library features) the minimum-norm fit may have spurious symmetries
-    or lack true ones (a warning is raised); without a noise estimate
-    (estimators) the rule needs a gap of at least 10, and a gap of 10 among
-    broken directions can win over the round-off values (``|x|^2`` on data
-    centred at 10: 6 of the 9 GL(3) directions reported; pass a float ``tol``).
+    or lack true ones (a warning is raised). With ``estimator`` there is no
+    covariance: the largest gap above round-off must be a factor of at least
+    10, and when it leaves values between round-off and the cut (approximate
+    symmetries of a noisy fit, or broken directions of a widely spread
+    spectrum: ``|x|^2`` on data centred at 10 has a gap of 14 among its six
+    broken GL(3) directions), clones of the estimator are refitted five times
+    on the targets plus Gaussian noise of the size of its residuals, and the
+    spread of ``L_xi F`` over the refits gives the noise level (an estimator
+    that interpolates noise has no residual, and its approximate symmetries
+    are then under-counted).
 
     Examples
     --------
@@ -303,12 +332,13 @@ class SymmetryDiscovery(BaseEstimator):
         """
         alpha = self._check_params()
         rng = check_random_state(self.random_state)
+        estimator_noise = None
         if self.target == "data":
             X = validate_data(self, X, ensure_min_samples=2)
             M, noise, reference = self._data_matrix(X, rng)
         else:
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, ensure_min_samples=2)
-            M, noise, reference = self._function_matrix(X, y, alpha, rng)
+            M, noise, reference, estimator_noise = self._function_matrix(X, y, alpha, rng)
         lie = np.asarray(self.candidates_.lie_algebra)
         if 0 < M.shape[0] < lie.shape[0]:
             warnings.warn(
@@ -327,6 +357,13 @@ class SymmetryDiscovery(BaseEstimator):
             )
         tol = self.tol if isinstance(self.tol, str) else float(self.tol)
         k = select_n_symmetries(s, tol=tol, noise_level=noise, reference=reference)
+        if (estimator_noise is not None and isinstance(tol, str)
+                and k > select_n_symmetries(s, tol=1e-10, reference=reference)):
+            # values between round-off and the gap that won: approximate symmetries
+            # of a noisy fit, or broken directions of a widely spread spectrum;
+            # the spread of refits on plausibly perturbed targets decides
+            noise = estimator_noise(M)
+            k = select_n_symmetries(s, tol=tol, noise_level=noise, reference=reference)
         self.noise_level_ = noise
         self.singular_values_ = s
         self.n_symmetries_ = int(k)
@@ -376,7 +413,11 @@ class SymmetryDiscovery(BaseEstimator):
             scales = _invariant_output_scales(out_rep, op.theta)
             W = np.diag(1.0 / scales)
             M = op.matrix(W)
-            return M, None, _reference_scale(op, out_rep, W, op.theta @ W.T)
+
+            def estimator_noise(M):
+                return _refit_noise_level(est, est_fitted, X, y, Y, points, in_rep, out_rep, W, M, rng)
+
+            return M, None, _reference_scale(op, out_rep, W, op.theta @ W.T), estimator_noise
         self.library_ = check_library(self.library, X)
         theta = np.asarray(self.library_.transform(X), dtype=float)
         K = theta.shape[1]
@@ -410,7 +451,7 @@ class SymmetryDiscovery(BaseEstimator):
                 dW = sigma[:, None] * (z @ cov_factor.T)
                 draws.append(op.matrix(dW) - offset)
             noise = perturbation_noise_level(np.array(draws))
-        return M, noise, _reference_scale(op, out_rep, W, op.theta @ W.T + b)
+        return M, noise, _reference_scale(op, out_rep, W, op.theta @ W.T + b), None
 
     def _data_matrix(self, X, rng):
         n, d = X.shape

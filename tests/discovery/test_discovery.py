@@ -244,6 +244,26 @@ def test_estimator_path(rng):
     assert disc2.n_symmetries_ == 3
 
 
+@pytest.mark.parametrize("offset", [10.0, 100.0])
+def test_estimator_path_far_from_the_origin(offset, rng):
+    # |x|^2 on data centred at (offset, offset, offset): the broken GL(3) directions
+    # spread over orders of magnitude, with a gap of ~14 among them that the largest-
+    # gap rule took for the edge (6 of 9 directions reported); refits of the
+    # estimator on perturbed targets give the noise level that places the cut
+    X = rng.normal(size=(200, 3)) + offset
+    y = np.sum(X ** 2, axis=1)
+    est = make_pipeline(PolynomialFeatures(2), LinearRegression())
+    disc = SymmetryDiscovery(estimator=est, random_state=0).fit(X, y)
+    assert disc.n_symmetries_ == 3 and disc.noise_level_ is not None
+    assert largest_angle(disc.generators_, SO(3).lie_algebra) < 1e-6
+    # an approximate symmetry of a noisy fit stays one (x0^2 + x1^2: SO(2) in the
+    # (x0, x1) plane and the three maps x2 d_j, with 1% noise)
+    X = rng.normal(size=(200, 3))
+    y = X[:, 0] ** 2 + X[:, 1] ** 2 + 0.01 * rng.normal(size=200)
+    disc = SymmetryDiscovery(estimator=est, random_state=0).fit(X, y)
+    assert disc.n_symmetries_ == 4
+
+
 @pytest.mark.slow
 def test_estimator_mlp_is_approximately_symmetric(rng):
     from sklearn.neural_network import MLPRegressor
