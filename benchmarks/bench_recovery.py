@@ -48,6 +48,16 @@ Usage::
                                                          # d=3, m = 7, 9, 11, 12 (T) and 7, 9, 11 (SE)
     python benchmarks/bench_recovery.py --summarize results/bench_recovery.txt
 
+The authors' own problems: ``--paper-points authors`` uses, for each seed, the
+evaluation points the authors' code drew with JAX's generator for that seed
+(:func:`authors_uniform`, a numpy re-implementation) and their targets (the
+training pool and the coefficients come from the same numpy stream as theirs;
+their directions are rows of the singular-vector matrix). Its seeds 0-9 are
+compared with the released sample counts seed by seed, and its medians with
+the released ones::
+
+    python benchmarks/bench_recovery.py --points paper --no-scs --paper-points authors
+
 Protocol checks (summarised against the standard runs, seed by seed, and not
 merged into them): ``--search-solver scs-full`` runs the binary search with
 cvxpy + SCS on the uncompressed operator, as the authors did;
@@ -65,6 +75,7 @@ import subprocess
 import sys
 import time
 import warnings
+from math import comb
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -100,6 +111,36 @@ RELEASED = {
     ("quad", "SE", 2, 5): (84.5, 111, None), ("quad", "SE", 2, 6): (111.5, 169.5, None),
 }
 
+# Released n_recover of the authors' seeds 0..9 (data/*.csv of the repository above), r = 1,
+# for the configurations run here: {(target, group, d, m): [seed 0, ..., seed 9]}
+RELEASED_SEEDS = {
+    ("ortho", "T", 2, 5): [13, 13, 15, 14, 16, 18, 12, 13, 19, 13],
+    ("ortho", "T", 2, 10): [32, 33, 37, 37, 32, 24, 29, 29, 33, 31],
+    ("ortho", "T", 2, 15): [52, 41, 58, 49, 55, 41, 49, 45, 42, 51],
+    ("ortho", "T", 2, 20): [75, 63, 74, 55, 70, 54, 98, 69, 90, 84],
+    ("ortho", "T", 2, 30): [166, 92, 142, 139, 159, 86, 128, 133, 111, 148],
+    ("ortho", "T", 3, 6): [30, 59, 44, 35, 40, 61, 48, 43, 18, 42],
+    ("ortho", "T", 3, 7): [72, 47, 52, 71, 62, 65, 62, 50, 78, 59],
+    ("ortho", "T", 3, 8): [37, 57, 74, 90, 75, 43, 67, 107, 84, 103],
+    ("ortho", "T", 3, 9): [104, 67, 99, 58, 57, 84, 62, 65, 68, 76],
+    ("ortho", "T", 3, 10): [62, 97, 96, 88, 166, 82, 76, 63, 62, 72],
+    ("ortho", "T", 3, 11): [140, 131, 172, 177, 129, 152, 110, 132, 89, 132],
+    ("ortho", "T", 3, 12): [62, 105, 71, 159, 87, 104, 85, 139, 125, 121],
+    ("ortho", "SE", 2, 5): [13, 13, 15, 16, 16, 20, 13, 16, 20, 14],
+    ("ortho", "SE", 2, 10): [37, 31, 34, 37, 40, 18, 19, 29, 32, 31],
+    ("ortho", "SE", 2, 15): [49, 49, 58, 42, 47, 45, 41, 42, 45, 48],
+    ("ortho", "SE", 2, 20): [71, 60, 77, 60, 64, 54, 104, 56, 69, 61],
+    ("ortho", "SE", 3, 6): [47, 53, 62, 40, 44, 47, 46, 49, 32, 42],
+    ("ortho", "SE", 3, 7): [71, 50, 56, 73, 51, 63, 66, 54, 85, 70],
+    ("ortho", "SE", 3, 8): [40, 75, 77, 74, 76, 43, 59, 84, 67, 93],
+    ("ortho", "SE", 3, 9): [95, 67, 78, 68, 55, 99, 67, 83, 64, 76],
+    ("ortho", "SE", 3, 10): [62, 69, 92, 90, 161, 82, 76, 117, 46, 72],
+    ("ortho", "SE", 3, 11): [141, 112, 154, 159, 144, 99, 110, 176, 100, 110],
+    ("quad", "SE", 1, 5): [17, 13, 16, 18, 15, 16, 16, 16, 15, 19],
+    ("quad", "SE", 1, 10): [31, 29, 34, 25, 46, 21, 33, 29, 37, 29],
+    ("quad", "SE", 1, 20): [41, 52, 39, 47, 57, 55, 65, 49, 55, 54],
+}
+
 # The issue's coverage, cheapest first: target-group-d-m (r = 1 unless --r).
 DEFAULT_CONFIGS = [
     "ortho-T-2-5", "ortho-SE-2-5", "quad-SE-1-5", "ortho-T-2-10", "ortho-SE-2-10",
@@ -124,15 +165,23 @@ def _row_name(target, group, d, m, r):
     return f"{target}/{group}({m}) d={d} r={r}"
 
 
-def make_target(target, m, d, r, seed):
-    """Random target, its exact coefficients in the library, and the training pool."""
+def make_target(target, m, d, r, seed, rows=False):
+    """Random target, its exact coefficients in the library, and the training pool.
+
+    The random numbers are drawn as the authors' code draws them (legacy numpy
+    stream seeded with ``seed``: phi's coefficients, the Gaussian m x r matrix,
+    the pool). The ortho target's directions are the first r columns of the
+    left singular vectors of that matrix, or with ``rows=True`` their first r
+    rows, as the authors' code takes them (the same distribution for r = 1:
+    they differ in the signs of entries 1..m-1 on some seeds)."""
     rng = np.random.RandomState(seed)
     lib_degree = d if target == "ortho" else 2 * d
     lib = PolynomialFeatures(lib_degree).fit(np.zeros((1, m)))
     lib_r = PolynomialFeatures(d).fit(np.zeros((1, r)))
     phi = rng.rand(lib_r.n_output_features_)
     if target == "ortho":
-        U = np.linalg.svd(rng.normal(size=(m, r)))[0][:, :r]
+        U = np.linalg.svd(rng.normal(size=(m, r)))[0]
+        U = U[:r].T if rows else U[:, :r]
 
         def inner(X):
             return X @ U
@@ -245,15 +294,64 @@ def fmt_range(values):
     return f"{med_s} [{int(v.min())}-{int(v.max())}]"
 
 
-def build_operator(lib, G, group, lib_degree, points, point_seed=12345):
+_THREEFRY_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+
+
+def _threefry2x32(key, x0, x1):
+    """The Threefry-2x32 block cipher, 20 rounds (Salmon et al., "Parallel random
+    numbers: as easy as 1, 2, 3", SC 2011), on uint32 arrays; the counter-based
+    generator behind JAX's ``jax.random``."""
+    k0, k1 = np.uint32(key[0]), np.uint32(key[1])
+    ks = (k0, k1, k0 ^ k1 ^ np.uint32(0x1BD11BDA))
+    with np.errstate(over="ignore"):
+        x0, x1 = x0 + ks[0], x1 + ks[1]
+        for block in range(5):
+            for r in _THREEFRY_ROTATIONS[block % 2]:
+                x0 = x0 + x1
+                x1 = (x1 << np.uint32(r)) | (x1 >> np.uint32(32 - r))
+                x1 = x0 ^ x1
+            x0 = x0 + ks[(block + 1) % 3]
+            x1 = x1 + ks[(block + 2) % 3] + np.uint32(block + 1)
+    return x0, x1
+
+
+def authors_uniform(seed, shape, low=-1.0, high=1.0):
+    """What ``jax.random.uniform(jax.random.PRNGKey(seed), shape, float64, low,
+    high)`` returned when the authors ran their code (64-bit floats, the
+    original, non-"partitionable" layout of the random bits: JAX's default
+    before version 0.5): the key is ``(seed >> 32, seed & 0xffffffff)``,
+    ``2 * size`` counter words ``0, 1, ...`` are enciphered as two halves, the
+    first half of the output gives the high and the second the low 32 bits of
+    each 64-bit word, whose top 52 bits fill the mantissa of a float in
+    ``[1, 2)``. Written from that description, not JAX's code; it reproduces
+    JAX 0.10 bit for bit with ``jax_threefry_partitionable=False`` (checked on
+    every point set of the runs below, outside this script, which needs no
+    JAX)."""
+    size = int(np.prod(shape))
+    count = np.arange(2 * size, dtype=np.uint32)
+    hi, lo = _threefry2x32((seed >> 32, seed & 0xFFFFFFFF), count[:size], count[size:])
+    bits = (hi.astype(np.uint64) << np.uint64(32)) | lo.astype(np.uint64)
+    unit = ((bits >> np.uint64(12)) | np.float64(1.0).view(np.uint64)).view(np.float64) - 1.0
+    return np.maximum(low, unit * (high - low) + low).reshape(shape)
+
+
+# the first points of the authors' seed-0 set for T(10) at degree 2 (from JAX itself)
+_AUTHORS_UNIFORM_CHECK = (0, (67, 10), [-0.77982167, -0.76167689, -0.13443184])
+
+
+def build_operator(lib, G, group, lib_degree, points, point_seed=12345, authors_seed=None):
     """The compressed operator with the paper's or sksym's evaluation points
-    (the paper's drawn with ``point_seed``)."""
+    (the paper's drawn with ``point_seed``, or, with ``authors_seed``, the
+    points the authors' code draws for that seed: :func:`authors_uniform`)."""
     m = G.d
     if points == "paper":
         # one more point than the monomials of the degree of L_xi F
         # (d - 1 for translations, d for SE(m)), uniform in [-1, 1]^m
         deg = lib_degree - 1 if group == "T" else lib_degree
-        pts = unisolvent_points(m, deg, oversample=1.0, random_state=point_seed)
+        if authors_seed is not None:
+            pts = authors_uniform(authors_seed, (comb(m + deg, deg) + 1, m))
+        else:
+            pts = unisolvent_points(m, deg, oversample=1.0, random_state=point_seed)
         lie_derivative = LieDerivative(lib, V(G), Scalar(G), points=pts)
     else:
         lie_derivative = LieDerivative(lib, V(G), Scalar(G), random_state=12345)
@@ -293,7 +391,12 @@ def run_config(cfg, r, seeds, tol, timing_seeds, scs, log, search_solver="auto",
                 # the authors' code draws the evaluation points with each seed
                 lie_derivative, op = build_operator(lib, G, group, lib_degree, pts, _paper_point_seed(seed))
                 op_full = full_operator(lie_derivative) if need_full else None
-            _, theta, y, w_true = make_target(target, m, d, r, seed)
+            elif pts == "paper" and paper_points == "authors":
+                # the very points the authors' code used for this seed
+                lie_derivative, op = build_operator(lib, G, group, lib_degree, pts, authors_seed=seed)
+                op_full = full_operator(lie_derivative) if need_full else None
+            _, theta, y, w_true = make_target(target, m, d, r, seed,
+                                              rows=pts == "paper" and paper_points == "authors")
             n, n_solves, t_total, iters, t_max = binary_search(theta, y, op, w_true, tol,
                                                                search_solver, op_full)
             n_rec.append(n)
@@ -356,6 +459,56 @@ def _is_check(row):
     return _scs_search(row) or row.get("paper_points", "fixed") != "fixed"
 
 
+def _is_authors(row):
+    """A run of the authors' own problems (their points and targets for each seed)."""
+    return row.get("paper_points") == "authors" and not _scs_search(row)
+
+
+def _authors_summary(rows, log):
+    """The runs on the authors' problems: medians against the released ones, and
+    the seeds 0-9 against the released sample counts, seed by seed."""
+    merged = {}
+    for r in rows:                      # the run with more seeds per configuration
+        key = (r["name"], r["r"])
+        if key not in merged or len(r["paper"]["n_recover"]) >= len(merged[key]["paper"]["n_recover"]):
+            merged[key] = r
+    rows = sorted(merged.values(), key=lambda r: (r["target"], r["group"], r["d"], r["m"]))
+    log("  Reproduction on the authors' problems (their evaluation points and targets, seed for seed):")
+    log(f"  {'configuration':<24} {'seeds':>5} {'released':>8}  {'ours':<22} seeds 0-9 against the released counts")
+    same_total = seeds_total = 0
+    verdicts = {}
+    for r in rows:
+        res = r["paper"]
+        n_rec, first = res["n_recover"], r.get("first_seed", 0)
+        cell = fmt_range(n_rec)
+        if r["released"]:
+            dev = (np.median(n_rec) - r["released"]) / r["released"]
+            cell += f" ({dev:+.0%})"
+            verdicts[r["name"]] = abs(dev) <= 0.15
+        released = RELEASED_SEEDS.get((r["target"], r["group"], r["d"], r["m"])) if r["r"] == 1 else None
+        versus = "-"
+        if released:
+            pairs = [(n_rec[s - first], released[s]) for s in range(10) if 0 <= s - first < len(n_rec)]
+            same = sum(a == b for a, b in pairs)
+            same_total, seeds_total = same_total + same, seeds_total + len(pairs)
+            versus = f"same on {same}/{len(pairs)}" + (
+                "" if same == len(pairs) else
+                " (differ: " + ", ".join(f"seed {first + i} {a} vs {b}" for i, (a, b) in enumerate(pairs)
+                                         if a != b) + ")")
+        rel = "-" if r["released"] is None else f"{r['released']:g}"
+        log(f"  {r['name']:<24} {len(n_rec):>5} {rel:>8}  {cell:<22} {versus}")
+    if seeds_total:
+        log(f"  seeds 0-9 with the released n_recover exactly: {same_total}/{seeds_total}")
+    required = {_row_name(*parse_config(c), 1) for c in DEFAULT_CONFIGS}
+    req = {k: v for k, v in verdicts.items() if k in required}
+    if req:
+        missed = [k for k, ok in req.items() if not ok]
+        log(f"  reproduction on the authors' problems within 15% of the released medians, required "
+            f"configurations: {len(req) - len(missed)}/{len(req)} run"
+            + (f" (MISSED: {', '.join(missed)})" if missed else "")
+            + ("" if len(req) == len(required) else f"; {len(required) - len(req)} not run"))
+
+
 def _protocol_checks(checks, merged, log):
     """Each protocol variant against the standard run of its configuration, seed by seed,
     then the totals per kind of variant."""
@@ -401,10 +554,13 @@ def _protocol_checks(checks, merged, log):
 def summarize(rows, log):
     """The targets of the issue, over the rows of one or several runs."""
     log("Summary")
-    checks = [r for r in rows if _is_check(r)]
+    authors = [r for r in rows if _is_authors(r)]
+    checks = [r for r in rows if _is_check(r) and not _is_authors(r)]
     rows = [r for r in rows if not _is_check(r)]
     if not rows:
         _protocol_checks(checks, {}, log)
+        if authors:
+            _authors_summary(authors, log)
         return
     # one row per configuration: the operators ("paper", "sksym") of separate runs are
     # combined; runs of the same configuration and operator are merged below
@@ -507,6 +663,8 @@ def summarize(rows, log):
                     log(f"  SE(20), d=2, {pts}: median {res['t_solve']:.1f}s, slowest {res['t_solve_max']:.1f}s "
                         f"per solve (target < 30 s): {'PASS' if res['t_solve_max'] < 30 else 'MISSED'}")
     _protocol_checks(checks, merged, log)
+    if authors:
+        _authors_summary(authors, log)
 
 
 def _git_revision():
@@ -543,10 +701,12 @@ def main(argv=None):
                         help="time cvxpy + SCS only for m <= this (it takes minutes beyond)")
     parser.add_argument("--points", default="both", choices=("both", "paper", "sksym"),
                         help="evaluation points of the operator: the paper's, sksym's default, or both")
-    parser.add_argument("--paper-points", default="fixed", choices=("fixed", "per-seed"),
+    parser.add_argument("--paper-points", default="fixed", choices=("fixed", "per-seed", "authors"),
                         help="the paper protocol's evaluation points: one draw for all seeds (the "
-                             "standard runs), or a draw per seed as the authors' code does; runs "
-                             "with 'per-seed' or an SCS search are summarised as protocol checks")
+                             "standard runs), a draw per seed as the authors' code does, or the "
+                             "authors' own problems (the points their code drew for each seed, with "
+                             "JAX's generator, and their targets); runs with 'per-seed' or an SCS "
+                             "search are summarised as protocol checks, 'authors' runs on their own")
     parser.add_argument("--summarize", nargs="+", metavar="FILE",
                         help="print the summary of the rows in earlier outputs and exit")
     args = parser.parse_args(argv)
@@ -562,6 +722,10 @@ def main(argv=None):
         summarize(rows, log)
         return 0
 
+    if args.paper_points == "authors":
+        seed, shape, first = _AUTHORS_UNIFORM_CHECK
+        if not np.allclose(authors_uniform(seed, shape)[0, :3], first, rtol=0, atol=1e-8):
+            raise RuntimeError("authors_uniform does not reproduce JAX's first points")
     if args.configs == "d3-neighbours":
         args.configs = ",".join(D3_NEIGHBOUR_CONFIGS)
     configs = [parse_config(c) for c in (args.configs.split(",") if args.configs else
