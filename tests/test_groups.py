@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -178,6 +179,16 @@ def test_subgroup_must_be_a_subalgebra():
         SE(2).subgroup([rotation, translation])
     assert SE(2).subgroup([translation, np.roll(translation, 1, axis=0)]).lie_dim == 2
     assert SO(3).subgroup(np.eye(3)).lie_dim == 3
+    # sl(2) in gl(2) with small noise (as discovered generators are): accepted, with a warning
+    from sksym.groups import GL
+
+    sl2 = np.array([[[1.0, 0.0], [0.0, -1.0]], [[0.0, 1.0], [0.0, 0.0]], [[0.0, 0.0], [1.0, 0.0]]])
+    noisy = sl2 + 1e-6 * np.random.RandomState(0).normal(size=sl2.shape)
+    with pytest.warns(UserWarning, match="approximately"):
+        assert GL(2).subgroup(noisy).lie_dim == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert GL(2).subgroup(sl2).lie_dim == 3
 
 
 def test_large_permutation_groups_are_sampled_nearly_uniformly():

@@ -53,20 +53,30 @@ def _refit_noise_level(estimator, fitted, X, y, Y, points, in_rep, out_rep, W, M
     (a clone, same parameters) on the targets plus Gaussian noise of the size of
     its residuals, ``_N_NOISE_DRAWS`` times; the changes of ``M`` are the
     perturbations (:func:`~sksym.lie._spectrum.perturbation_noise_level`).
-    ``None`` when the estimator cannot be refitted."""
+    The clones' ``random_state`` parameters are drawn from ``rng``. ``None``
+    when a refit fails or no refit changes the spectrum (a frozen model)."""
     n, n_out = Y.shape
     sigma = np.sqrt(np.mean((Y - np.asarray(fitted.predict(X), dtype=float).reshape(n, n_out)) ** 2,
                             axis=0))
     draws = []
     for _ in range(_N_NOISE_DRAWS):
         Yb = Y + sigma * rng.normal(size=Y.shape)
+        est = clone(estimator)
+        # the clones' own randomness from ours, so that the estimate is reproducible
+        seeds = {k: rng.randint(np.iinfo(np.int32).max) for k in est.get_params(deep=True)
+                 if k == "random_state" or k.endswith("__random_state")}
         try:
-            est = clone(estimator).fit(X, Yb.reshape(np.shape(y)))
-        except (TypeError, ValueError):            # not refittable (e.g. a frozen model)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.set_params(**seeds).fit(X, Yb.reshape(np.shape(y)))
+                lib = estimator_library(est, X, n_out)
+                draws.append(LieDerivative(lib, in_rep, out_rep, points=points).matrix(W) - M)
+        except Exception:          # any failure of a refit: no estimate (the fit goes on)
             return None
-        lib = estimator_library(est, X, n_out)
-        draws.append(LieDerivative(lib, in_rep, out_rep, points=points).matrix(W) - M)
-    return perturbation_noise_level(np.array(draws))
+    draws = np.array(draws)
+    if not np.any(draws):          # refits that do not move (a frozen model, no residual)
+        return None
+    return perturbation_noise_level(draws)
 
 
 def _is_fitted(estimator):

@@ -264,6 +264,39 @@ def test_estimator_path_far_from_the_origin(offset, rng):
     assert disc.n_symmetries_ == 4
 
 
+def test_estimator_refits_for_the_noise_level_are_optional_and_reproducible(rng):
+    from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.ensemble import BaggingRegressor
+
+    class Fragile(RegressorMixin, BaseEstimator):
+        """Fits only the targets it was made for (a refit on perturbed ones fails)."""
+
+        def __init__(self, ref=None):
+            self.ref = ref
+
+        def fit(self, X, y):
+            if self.ref is not None and not np.array_equal(y, self.ref):
+                raise RuntimeError("solver diverged")
+            self.model_ = make_pipeline(PolynomialFeatures(2), LinearRegression()).fit(X, y)
+            return self
+
+        def predict(self, X):
+            return self.model_.predict(X)
+
+    X = rng.normal(size=(200, 3))
+    y = X[:, 0] ** 2 + X[:, 1] ** 2 + 0.01 * rng.normal(size=200)
+    disc = SymmetryDiscovery(estimator=Fragile(ref=y).fit(X, y), random_state=0).fit(X, y)
+    assert disc.n_symmetries_ == 4 and disc.noise_level_ is None     # the fit goes on
+    # a fitted estimator with its own unseeded randomness: the refits are seeded from ours
+    X = X + 10.0
+    y = np.sum(X ** 2, axis=1)
+    bag = BaggingRegressor(make_pipeline(PolynomialFeatures(2), LinearRegression()), n_estimators=5)
+    bag.fit(X, y)
+    runs = [SymmetryDiscovery(estimator=bag, random_state=0).fit(X, y) for _ in range(2)]
+    assert runs[0].noise_level_ is not None and runs[0].noise_level_ == runs[1].noise_level_
+    assert runs[0].n_symmetries_ == 3
+
+
 @pytest.mark.slow
 def test_estimator_mlp_is_approximately_symmetric(rng):
     from sklearn.neural_network import MLPRegressor
