@@ -24,10 +24,12 @@ _ANDERSON_MEMORY = 5
 _MAX_CERTIFICATE_FAILURES = 8
 _EXTRA_WORK = 0.5
 _MIN_EXTRA = 20
-# the certificate forms C densely, (q, r, n_z), and solves least squares with it:
-# problems above this many entries (ADMM's large ones) stop on the residual tests
-# alone, uncertified (state["gap"] = inf)
-_CERTIFY_MAX_SIZE = 10_000_000
+# the certificate forms C densely, (q, r, n_z), transforms it to the singular bases
+# and solves least squares with it, about q r n_z (q + r + n_z) operations: problems
+# above this many (ADMM's large ones; SE(20) at degree 2 takes ~5e9, and certifying
+# made its solves several times slower) stop on the residual tests alone, uncertified
+# (state["gap"] = inf)
+_CERTIFY_MAX_FLOPS = 3e8
 
 
 @dataclass
@@ -144,9 +146,10 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         certified relative error (``state["gap"]`` holds the absolute bound).
         Without the certificate, badly scaled features let the residual tests
         stop ADMM far above the optimum (21 of 400 random problems; 15 times it on one).
-        Problems whose dense operator would exceed ``1e7`` entries
-        (``n_generators * rank * n_z``) are not certified: there the residual
-        tests alone stop it.
+        Problems where the certificate would cost more than ``3e8`` operations
+        (``q r n_z (q + r + n_z)`` for ``q`` generators, operator rank ``r``
+        and ``n_z`` unknowns; SE(20) at degree 2 needs ``5e9``) are not
+        certified: there the residual tests alone stop it.
     max_iter : int, default=10000
         Maximum number of iterations (evaluations of the ADMM map, including
         rejected Anderson steps); a :class:`~sklearn.exceptions.ConvergenceWarning`
@@ -364,7 +367,7 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
 
     Cq = []              # C as a dense (q, r, nz) array, for the certificate
 
-    can_certify = float(q) * r * nz <= _CERTIFY_MAX_SIZE
+    can_certify = float(q) * r * nz * (q + r + nz) <= _CERTIFY_MAX_FLOPS
 
     def certify(z, Xz, Un, Zn):
         if not Cq:
