@@ -117,10 +117,10 @@ def test_gap_bounds_the_error(name):
     gap = sol.state["gap"]
     assert f - f_ref <= gap * (1 + 1e-6) + 1e-12 * abs(f_ref)
     if not sol.converged:
-        assert any("certified relative objective error of at most" in m for m in msgs)
-        # the stated bound is the gap over the certified lower bound
+        assert any("exceeds the optimum by at most" in m for m in msgs)
+        # the stated bound is the gap (two significant digits)
         stated = float(msgs[0].split("at most ")[1].split(" ")[0])
-        assert stated >= 0.5 * (f - f_ref) / f_ref
+        assert stated >= 0.9 * (f - f_ref)
 
 
 # accurate answers (relative errors 1e-12 .. 2e-7) whose first-order certificate
