@@ -142,8 +142,8 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         (whose matrix carries a ``1e-12`` relative shift) and tighter residual
         tests for a bounded number of further iterations (half those spent,
         at least 20); ADMM then returns the best point seen, certified or with
-        a :class:`~sklearn.exceptions.ConvergenceWarning` that states the
-        certified relative error (``state["gap"]`` holds the absolute bound).
+        a :class:`~sklearn.exceptions.ConvergenceWarning` that states how far
+        above the optimum its objective can be (``state["gap"]``).
         Without the certificate, badly scaled features let the residual tests
         stop ADMM far above the optimum (21 of 400 random problems; 15 times it on one).
         Problems where the certificate would cost more than ``3e8`` operations
@@ -253,6 +253,7 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     q, r, nz = P.q, P.r, P.n_z
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
         return _closed_form(P), 0, True, {"gap": 0.0}, False
+    can_certify = float(q) * r * nz * (q + r + nz) <= _CERTIFY_MAX_FLOPS
     CtC = P.CtC()
     tr = np.trace(CtC)
     if tr == 0.0:
@@ -302,7 +303,8 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     def factor(rho):
         # exact fit: the z-update does not depend on rho (no data term)
         Msys = CtC.copy() if H is None else H + rho * CtC
-        M_exact[0] = Msys.copy()
+        if can_certify:           # kept for iterative refinement (n_z x n_z: only then)
+            M_exact[0] = Msys.copy()
         # a relative shift: the library's features may differ in scale by 1e12 (an
         # absolute one of the mean diagonal moved the solution on such problems)
         Msys[np.diag_indices_from(Msys)] *= 1.0 + 1e-12
@@ -367,7 +369,6 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
 
     Cq = []              # C as a dense (q, r, nz) array, for the certificate
 
-    can_certify = float(q) * r * nz * (q + r + nz) <= _CERTIFY_MAX_FLOPS
     z_start_norm = float(np.linalg.norm(z_start))
 
     def certify(z, Xz, Un, Zn):
