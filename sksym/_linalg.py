@@ -29,7 +29,7 @@ def _compress_rows(blocks, n_cols):
     return R
 
 
-def null_space(blocks, n_cols, tol, return_singular_values=False):
+def null_space(blocks, n_cols, tol, return_singular_values=False, scale=0.0):
     """Orthonormal basis of the common null space of stacked row blocks.
 
     Parameters
@@ -42,6 +42,9 @@ def null_space(blocks, n_cols, tol, return_singular_values=False):
         Relative threshold: singular values ``s <= tol * s_max`` count as zero.
     return_singular_values : bool, default=False
         Also return all singular values of ``C`` (descending).
+    scale : float, default=0.0
+        The threshold is ``tol * max(s_max, scale)``: a size of the
+        constraints known from elsewhere (``C`` may be at round-off).
 
     Returns
     -------
@@ -56,7 +59,7 @@ def null_space(blocks, n_cols, tol, return_singular_values=False):
         N = np.eye(n_cols)
     else:
         _, s, vt = scipy.linalg.svd(R, full_matrices=True, check_finite=False, lapack_driver="gesvd")
-        smax = s[0] if s.size else 0.0
+        smax = max(s[0] if s.size else 0.0, scale)
         if smax == 0.0:
             N = np.eye(n_cols)
         else:

@@ -500,9 +500,7 @@ class LieDerivative:
             # round-off when the span found is already invariant)
             D = list(self._discrete_blocks(rep))
             scale = max([s_max] + [float(np.linalg.norm(b)) for b in D])
-            R = _compress_rows([b @ N for b in D], N.shape[1])
-            _, s, vt = scipy.linalg.svd(R, full_matrices=True, check_finite=False, lapack_driver="gesvd")
-            N = N @ vt[int(np.sum(s > tol * scale)):].T
+            N = N @ null_space((b @ N for b in D), N.shape[1], tol, scale=scale)
         return N
 
     def constraint_blocks(self, output_block=None):

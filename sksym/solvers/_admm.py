@@ -380,13 +380,10 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
             return (f_best - max(lower[0], obj - gap)
                     <= tol * f_best + max(best.get("floor", 0.0), floor) + floor_abs)
 
-        gap, nuc, floor = _duality_gap(P, z, Xz, rho * Un, rank[0] or 0, Cq[0], C_norm,
-                                       z_scale=z_start_norm)
-        obj = nuc + (P.data_term(z) if H is not None else 0.0)      # = P.objective(z)
-        if not accepted(obj, gap, floor):
-            # the cheap dual did not certify: try the neighbouring ranks and ADMM's dual
-            gap = min(gap, _duality_gap(P, z, Xz, rho * Un, rank[0] or 0, Cq[0], C_norm, wide=True,
-                                        z_scale=z_start_norm)[0])
+        data = P.data_term(z) if H is not None else 0.0
+        gap, nuc, floor = _duality_gap(P, z, Xz, rho * Un, rank[0] or 0, Cq[0], z_scale=z_start_norm,
+                                       enough=lambda gap, nuc, floor: accepted(nuc + data, gap, floor))
+        obj = nuc + data                                            # = P.objective(z)
         ok = accepted(obj, gap, floor)
         lower[0] = max(lower[0], obj - gap)
         if obj < best["obj"]:
@@ -527,7 +524,7 @@ def _no_worse_than_start(P, z, tol, C_norm, z_start=None):
     return z, False
 
 
-def _duality_gap(P, z, Xz, Lam, k, Cq, C_norm, wide=False, z_scale=0.0):
+def _duality_gap(P, z, Xz, Lam, k, Cq, z_scale=0.0, enough=None):
     """An upper bound on ``objective(z) - optimum`` from a dual point built at ``z``.
 
     The penalised dual is a pair ``(lam, Lam)`` with ``T^T lam + C^T Lam = 0``
@@ -546,11 +543,13 @@ def _duality_gap(P, z, Xz, Lam, k, Cq, C_norm, wide=False, z_scale=0.0):
     ball, with ``s`` minimising the gap. The constraint's rounding residual
     ``e`` (recomputed from the final dual) changes the bound by at most
     ``s <e, z*>``, taken as ``2 s ||e||`` times the larger of ``||z||`` and
-    ``z_scale`` (the start's norm). ``wide`` also tries ``k +- 1``
-    and ADMM's dual off the leading block. Returns the gap (``inf`` when no
-    dual could be built), ``alpha ||X||_*`` and the rounding floor of the
-    objective's evaluation (the sizes of the terms that cancel in ``X`` and
-    in the residuals)."""
+    ``z_scale`` (the start's norm). When the gap of that dual does not satisfy
+    ``enough(gap, alpha ||X||_*, floor)`` (given), the neighbouring ranks
+    ``k +- 1`` and ADMM's dual off the leading block are tried too, and the
+    smallest gap is returned. Returns the gap (``inf`` when no dual could be
+    built), ``alpha ||X||_*`` and the rounding floor of the objective's
+    evaluation (the sizes of the terms that cancel in ``X`` and in the
+    residuals)."""
     alpha = P.alpha
     q, r = P.q, P.r
     p = min(q, r)
@@ -589,61 +588,69 @@ def _duality_gap(P, z, Xz, Lam, k, Cq, C_norm, wide=False, z_scale=0.0):
     S = np.zeros((q, r))
     S[np.arange(p), np.arange(p)] = sv
     z_norm = max(float(np.linalg.norm(z)), z_scale)
-    ks = sorted({min(max(kk, 0), p) for kk in ((k - 1, k, k + 1) if wide else (k,))})
-    best = np.inf
-    for k in ks:
-        # free directions: all of D but its leading k x k block, whose skew part is free
-        mask = np.ones((q, r), dtype=bool)
-        mask[:k, :k] = False
-        iu = np.triu_indices(k, 1)
-        Bt = np.concatenate([Ct[mask], (Ct[iu[0], iu[1]] - Ct[iu[1], iu[0]]) / np.sqrt(2.0)])
-        n_free = int(mask.sum())
-        for from_admm in ((False, True) if wide else (False,)):
-            D0 = U.T @ Lam @ V if from_admm else np.zeros((q, r))
-            D0[:k, :k] = 0.5 * (D0[:k, :k] - D0[:k, :k].T) + alpha * np.eye(k)
-            v = P.Ct_mul(U @ D0 @ V.T)
-            if pen:
-                v = v + v_data
-                G = np.hstack([Tt, np.sqrt(w) * Bt.T])
-            else:
-                G = Bt.T
-            if G.shape[1] == 0:
-                y = np.zeros(0)
-            else:
-                try:
-                    y = scipy.linalg.lstsq(G, v, check_finite=False, lapack_driver="gelsy")[0]
-                except (np.linalg.LinAlgError, ValueError):
-                    continue
-            off = Tt.shape[1] if pen else 0
-            yD = np.sqrt(w) * y[off:] if pen else y
-            dD = np.zeros((q, r))
-            dD[mask] = yD[:n_free]
-            a = yD[n_free:] / np.sqrt(2.0)
-            dD[iu[0], iu[1]] += a
-            dD[iu[1], iu[0]] -= a
-            D = D0 - dD
-            if not np.all(np.isfinite(D)):
-                continue
-            nD = scipy.linalg.norm(D, 2) if D.size else 0.0
-            s_max = 1.0 if nD <= alpha else alpha / nD
-            lin = float(np.sum(D * S))                     # <Lam, X>
-            e = P.Ct_mul(U @ D @ V.T)
-            if pen:
-                lam = u - y[:off]
-                e = e + Tt @ lam
-            # e, the least-squares correction's leftover, moves the bound by
-            # <e, z*>: taken as 2 ||e|| times the larger of ||z|| and the start's
-            # norm (at z = 0, ||z|| alone let a failed correction certify anything)
-            ez = 2.0 * float(np.linalg.norm(e)) * z_norm
-            if pen:
-                # gap(s) = nuc - s lin + 1/2 ||u - s lam||^2 + s ez, convex in s
-                a2, b2 = float(lam @ lam), float(u @ lam)
-                s = s_max if a2 == 0.0 else min(max((b2 + lin - ez) / a2, 0.0), s_max)
-                Dd = u - s * lam
-                gap = nuc - s * lin + 0.5 * float(Dd @ Dd) + s * ez
-            else:
-                s = s_max if lin >= ez else 0.0
-                gap = nuc - s * lin + s * ez
-            if np.isfinite(gap):
-                best = min(best, max(gap, 0.0))
+    systems = {}         # per rank: the free directions and the least-squares matrix
+
+    def candidate(k, from_admm):
+        """The gap of the dual with leading block alpha I of size k, the rest of D
+        from ADMM's dual (``from_admm``) or zero, after the correction."""
+        if k not in systems:
+            # free directions: all of D but its leading k x k block, whose skew part is free
+            mask = np.ones((q, r), dtype=bool)
+            mask[:k, :k] = False
+            iu = np.triu_indices(k, 1)
+            Bt = np.concatenate([Ct[mask], (Ct[iu[0], iu[1]] - Ct[iu[1], iu[0]]) / np.sqrt(2.0)])
+            G = np.hstack([Tt, np.sqrt(w) * Bt.T]) if pen else Bt.T
+            systems[k] = mask, iu, int(mask.sum()), G
+        mask, iu, n_free, G = systems[k]
+        D0 = U.T @ Lam @ V if from_admm else np.zeros((q, r))
+        D0[:k, :k] = 0.5 * (D0[:k, :k] - D0[:k, :k].T) + alpha * np.eye(k)
+        v = P.Ct_mul(U @ D0 @ V.T)
+        if pen:
+            v = v + v_data
+        if G.shape[1] == 0:
+            y = np.zeros(0)
+        else:
+            try:
+                y = scipy.linalg.lstsq(G, v, check_finite=False, lapack_driver="gelsy")[0]
+            except (np.linalg.LinAlgError, ValueError):
+                return np.inf
+        off = Tt.shape[1] if pen else 0
+        yD = np.sqrt(w) * y[off:] if pen else y
+        dD = np.zeros((q, r))
+        dD[mask] = yD[:n_free]
+        a = yD[n_free:] / np.sqrt(2.0)
+        dD[iu[0], iu[1]] += a
+        dD[iu[1], iu[0]] -= a
+        D = D0 - dD
+        if not np.all(np.isfinite(D)):
+            return np.inf
+        nD = scipy.linalg.norm(D, 2) if D.size else 0.0
+        s_max = 1.0 if nD <= alpha else alpha / nD
+        lin = float(np.sum(D * S))                     # <Lam, X>
+        e = P.Ct_mul(U @ D @ V.T)
+        if pen:
+            lam = u - y[:off]
+            e = e + Tt @ lam
+        # e, the least-squares correction's leftover, moves the bound by
+        # <e, z*>: taken as 2 ||e|| times the larger of ||z|| and the start's
+        # norm (at z = 0, ||z|| alone let a failed correction certify anything)
+        ez = 2.0 * float(np.linalg.norm(e)) * z_norm
+        if pen:
+            # gap(s) = nuc - s lin + 1/2 ||u - s lam||^2 + s ez, convex in s
+            a2, b2 = float(lam @ lam), float(u @ lam)
+            s = s_max if a2 == 0.0 else min(max((b2 + lin - ez) / a2, 0.0), s_max)
+            Dd = u - s * lam
+            gap = nuc - s * lin + 0.5 * float(Dd @ Dd) + s * ez
+        else:
+            s = s_max if lin >= ez else 0.0
+            gap = nuc - s * lin + s * ez
+        return max(gap, 0.0) if np.isfinite(gap) else np.inf
+
+    # the cheap dual first (rank k, zero off the block); the others only if it fails
+    best = candidate(k, False)
+    if enough is not None and not enough(best, nuc, floor):
+        for kk in sorted({min(max(kk, 0), p) for kk in (k - 1, k, k + 1)}):
+            for from_admm in (False, True):
+                if (kk, from_admm) != (k, False):
+                    best = min(best, candidate(kk, from_admm))
     return best, nuc, floor
