@@ -6,6 +6,15 @@ import scipy.linalg
 __all__ = ["null_space", "orthonormal_span", "principal_angles"]
 
 
+def rank_tol(tol, n):
+    """The relative singular-value threshold actually used for ``n`` unknowns:
+    ``tol``, but not below the rounding level ``n * eps`` of an SVD (below it,
+    directions that are zero in exact arithmetic would count as rank: with
+    ``tol=0`` the rotation invariants of degree 4 in the plane came out as 1
+    instead of 6)."""
+    return max(float(tol), max(int(n), 1) * np.finfo(float).eps)
+
+
 def _compress_rows(blocks, n_cols):
     """Reduce a tall stack of row blocks to an upper-triangular ``R`` with the same
     right singular structure, by incremental QR (never forms the full stack)."""
@@ -39,7 +48,8 @@ def null_space(blocks, n_cols, tol, return_singular_values=False, scale=0.0):
     n_cols : int
         Number of unknowns.
     tol : float
-        Relative threshold: singular values ``s <= tol * s_max`` count as zero.
+        Relative threshold: singular values ``s <= tol * s_max`` count as zero
+        (``tol`` at least the rounding level, :func:`rank_tol`).
     return_singular_values : bool, default=False
         Also return all singular values of ``C`` (descending).
     scale : float, default=0.0
@@ -63,7 +73,7 @@ def null_space(blocks, n_cols, tol, return_singular_values=False, scale=0.0):
         if smax == 0.0:
             N = np.eye(n_cols)
         else:
-            rank = int(np.sum(s > tol * smax))
+            rank = int(np.sum(s > rank_tol(tol, n_cols) * smax))
             N = vt[rank:].T
     if return_singular_values:
         return N, s
@@ -76,7 +86,7 @@ def orthonormal_span(A, tol=1e-10):
     if A.size == 0:
         return np.zeros((A.shape[0], 0))
     u, s, _ = np.linalg.svd(A, full_matrices=False)
-    return u[:, s > tol * max(s[0], 1e-300)]
+    return u[:, s > rank_tol(tol, A.shape[1]) * max(s[0], 1e-300)]
 
 
 def principal_angles(A, B):

@@ -191,6 +191,18 @@ def test_subgroup_must_be_a_subalgebra():
         assert GL(2).subgroup(sl2).lie_dim == 3
 
 
+
+def test_subgroup_zero_tol_drops_round_off_directions():
+    # a redundant generator (2x the first rotation, plus round-off) must not
+    # count as a fourth direction, nor make the span "approximately closed"
+    from sksym.groups import GL
+
+    so3 = SO(3).lie_algebra
+    redundant = (so3[0] * 0.1 + so3[1] * 0.3) / 0.7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert GL(3).subgroup(np.concatenate([so3, redundant[None]]), tol=0).lie_dim == 3
+
 def test_large_permutation_groups_are_sampled_nearly_uniformly():
     # S_9 has 362 880 elements (too many to enumerate): a uniform permutation is a
     # derangement with probability ~1/e and odd with probability 1/2; random words

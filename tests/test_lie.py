@@ -316,3 +316,19 @@ def test_lie_derivative_needs_more_points_than_monomials():
     lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="oversample"):
         LieDerivative(lib, V(SO(3)), Scalar(SO(3)), oversample=0.1)
+
+
+@pytest.mark.parametrize("degree", [4, 10, 20])
+def test_zero_tol_keeps_the_invariant_count(degree):
+    # rotation-invariant polynomials of degree <= d in the plane: powers of |x|^2
+    lib = PolynomialFeatures(degree).fit(np.zeros((1, 2)))
+    op = LieDerivative(lib, V(SO(2)), Scalar(SO(2)))
+    assert op.equivariant_basis(tol=0).shape[0] == degree // 2 + 1
+
+
+def test_null_space_zero_tol_on_a_rank_deficient_matrix():
+    rng = np.random.RandomState(0)
+    A = rng.normal(size=(5, 3)) @ rng.normal(size=(3, 6))       # rank 3 in exact arithmetic
+    N = null_space([A], 6, tol=0.0)
+    assert N.shape == (6, 3)
+    np.testing.assert_allclose(A @ N, 0, atol=1e-12)

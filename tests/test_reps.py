@@ -117,3 +117,17 @@ def test_scalar_factors_keep_the_linear_part_of_affine_actions():
         np.testing.assert_allclose(R.act(g, Y)[:, :2], X @ g[:2, :2].T)
     assert (V * Scalar)(G) == V.linear(G) and (V * Scalar)(SO(2)) == V(SO(2))
     assert V.linear(SO(2)) == V(SO(2)) and repr(V ** 2) == "V*V"
+
+
+@pytest.mark.parametrize("rep, G, dim", [(V ** 4, SO(2), 6), (V ** 6, SO(2), 20), (V >> V, SO(3), 1)], ids=str)
+def test_zero_tol_does_not_count_round_off_as_rank(rep, G, dim):
+    # tol=0 means "exact": singular values at round-off must not count as
+    # constraints (they did: 1 invariant 4-tensor of SO(2) instead of 6)
+    assert rep(G).equivariant_basis(tol=0).shape[1] == dim
+
+
+def test_huge_representations_are_refused_with_a_clear_error():
+    # V**20 of SO(2) has size 2**20: its constraint matrix would need 8 TiB
+    # (it failed inside numpy's einsum with an allocation error)
+    with pytest.raises(ValueError, match="size 1048576.*GiB"):
+        (V ** 20)(SO(2)).equivariant_basis()

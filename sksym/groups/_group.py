@@ -9,6 +9,7 @@ from scipy.linalg import expm
 from sklearn.utils import check_random_state
 
 from .._checks import check_real
+from .._linalg import rank_tol
 
 __all__ = ["Group"]
 
@@ -500,7 +501,7 @@ class Group:
             if not np.all(np.isfinite(mats)):
                 raise ValueError("lie_algebra must be finite.")
             u, s, vt = np.linalg.svd(mats, full_matrices=False)
-            keep = s > tol * max(s.max(initial=0.0), 1e-300)
+            keep = s > rank_tol(tol, mats.shape[1]) * max(s.max(initial=0.0), 1e-300)
             sub = vt[keep].reshape((-1,) + self.lie_algebra.shape[1:])
             _check_subalgebra(sub, self.d, tol)
         if discrete_generators is None:
@@ -554,7 +555,7 @@ def _check_subalgebra(sub, d, tol):
     ``ValueError`` when one is more than 1% outside the span, relative to its
     size (two rotations of SO(3): 100%); a ``UserWarning`` when more than
     ``1e3 * tol`` (generators fitted to noisy data are closed only
-    approximately)."""
+    approximately; ``tol`` at least the rounding level, :func:`~sksym._linalg.rank_tol`)."""
     r = len(sub)
     if r < 2:
         return
@@ -575,7 +576,7 @@ def _check_subalgebra(sub, d, tol):
             f"{worst:.0%} outside the span, so it generates a larger group; include the "
             "brackets (e.g. all of so(3), not two of its rotations)."
         )
-    if worst > 1e3 * tol:
+    if worst > 1e3 * rank_tol(tol, flat.shape[1]):
         warnings.warn(
             f"lie_algebra is closed under the bracket only approximately (brackets up to "
             f"{worst:.1e} outside the span, relative; tol={tol:g}): the span is used as "

@@ -23,7 +23,7 @@ from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 
 from .._checks import check_real
-from .._linalg import _compress_rows, null_space
+from .._linalg import _compress_rows, null_space, rank_tol
 from ..libraries import library_degree, library_jacobian
 from ..reps import Rep
 
@@ -490,7 +490,7 @@ class LieDerivative:
             s_max = max(s_max, s[0] if s.size else 0.0)
         columns = []
         for cols, s, vt in pieces:
-            rank = int(np.sum(s > tol * s_max)) if s_max > 0 else 0
+            rank = int(np.sum(s > rank_tol(tol, n * K) * s_max)) if s_max > 0 else 0
             N_k = np.zeros((n * K, cols.size - rank))
             N_k[cols] = vt[rank:].T
             columns.append(N_k)
@@ -566,7 +566,9 @@ class LieDerivative:
         Parameters
         ----------
         tol : float, default=1e-10
-            Relative singular-value threshold of the null space.
+            Relative singular-value threshold of the null space; never below
+            the rounding level ``n_outputs * K * eps`` (``tol=0`` does not count
+            round-off as constraints).
 
         Returns
         -------

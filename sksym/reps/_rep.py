@@ -22,6 +22,8 @@ def _stack(a, name):
         raise ValueError(f"{name} must be one matrix or a stack of matrices; got shape {a.shape}.")
     return a, False
 
+_MAX_CONSTRAINT_ENTRIES = 2 ** 28    # 2 GiB of float64: above it constraint_matrices refuses
+
 
 class Rep:
     """Base class of representations.
@@ -265,6 +267,14 @@ class Rep:
         """
         G = self._require_group()
         n = self.size
+        count = (G.lie_dim + G.n_discrete) * n * n
+        if count > _MAX_CONSTRAINT_ENTRIES:
+            raise ValueError(
+                f"The representation has size {n}: its {G.lie_dim + G.n_discrete} dense {n} x {n} constraint "
+                f"matrices would take {8 * count / 2 ** 30:.1f} GiB (the limit is "
+                f"{8 * _MAX_CONSTRAINT_ENTRIES / 2 ** 30:.0f} GiB); use a smaller representation "
+                "(e.g. a lower tensor power, or the fixed spaces of its summands)."
+            )
         mats = []
         if G.lie_dim:
             mats.append(self.drho(G.lie_algebra.reshape((-1,) + G.lie_algebra.shape[1:])))
@@ -285,7 +295,8 @@ class Rep:
         ----------
         tol : float, default=1e-10
             Relative singular-value threshold below which a constraint direction
-            counts as satisfied.
+            counts as satisfied; never below the rounding level ``size * eps``
+            (so ``tol=0`` means exact up to rounding, not "count round-off").
         method : {"auto", "dense", "sparse"}, default="auto"
             Dense SVD, or an iterative sparse eigen-solver (scipy.sparse.linalg)
             on ``C^T C`` for large summands; "auto" uses dense below 600
