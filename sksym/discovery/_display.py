@@ -25,6 +25,15 @@ class SymmetrySpectrumDisplay:
         Estimated noise level, drawn as a dotted line when given.
     estimator_name : str, default=None
         Name used in the legend.
+    direction_noise_levels : array-like of shape (q,), default=None
+        The error of each singular value
+        (:attr:`SymmetryDiscovery.direction_noise_levels_
+        <sksym.discovery.SymmetryDiscovery>`), drawn as a tick per value
+        instead of the one ``noise_level``. The spectrum is then taken as
+        split: its first ``n_symmetries`` values are the symmetries (each part
+        sorted for display), even where a symmetric value exceeds a broken one
+        with a smaller error; the cut is then drawn between the two parts
+        (vertical) instead of between values.
 
     Attributes
     ----------
@@ -51,11 +60,13 @@ class SymmetrySpectrumDisplay:
     >>> plt.close("all")
     """
 
-    def __init__(self, singular_values, n_symmetries, noise_level=None, estimator_name=None):
+    def __init__(self, singular_values, n_symmetries, noise_level=None, estimator_name=None,
+                 direction_noise_levels=None):
         self.singular_values = singular_values
         self.n_symmetries = n_symmetries
         self.noise_level = noise_level
         self.estimator_name = estimator_name
+        self.direction_noise_levels = direction_noise_levels
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, **kwargs):
@@ -81,6 +92,7 @@ class SymmetrySpectrumDisplay:
             estimator.singular_values_, estimator.n_symmetries_,
             noise_level=getattr(estimator, "noise_level_", None),
             estimator_name=type(estimator).__name__,
+            direction_noise_levels=getattr(estimator, "direction_noise_levels_", None),
         )
         return disp.plot(ax=ax, **kwargs)
 
@@ -109,14 +121,25 @@ class SymmetrySpectrumDisplay:
                 "singular_values must be a 1-D array of finite non-negative numbers; "
                 f"got {self.singular_values!r}."
             )
-        s = np.sort(s)
         k = self.n_symmetries
         if (not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 0 <= k <= s.size):
             raise ValueError(f"n_symmetries must be an integer in [0, {s.size}]; got {k!r}.")
         k = int(k)
+        dn = self.direction_noise_levels
+        if dn is None:
+            s = np.sort(s)
+        else:
+            dn = np.asarray(dn, dtype=float)
+            if dn.shape != s.shape or not np.all(np.isfinite(dn)) or np.any(dn < 0):
+                raise ValueError(
+                    f"direction_noise_levels must be finite non-negative numbers of shape {s.shape}; "
+                    f"got {self.direction_noise_levels!r}."
+                )
+            order = np.concatenate([np.argsort(s[:k], kind="stable"), k + np.argsort(s[k:], kind="stable")])
+            s, dn = s[order], dn[order]
         if ax is None:
             _, ax = plt.subplots()
-        smax = s[-1] if s.size and s[-1] > 0 else 1.0
+        smax = float(s.max()) if s.size and s.max() > 0 else 1.0
         shown = np.maximum(s, 1e-16 * smax) if log_scale else s
         idx = np.arange(1, s.size + 1)
         name = f" ({self.estimator_name})" if self.estimator_name else ""
@@ -125,14 +148,21 @@ class SymmetrySpectrumDisplay:
                                       label=f"symmetries: {k}{name}")
         lines["broken"], = ax.plot(idx[k:], shown[k:], "x", color="tab:red",
                                    label=f"broken: {s.size - k}")
-        if 0 < k < s.size:
-            cut = np.sqrt(shown[k - 1] * shown[k]) if log_scale else (shown[k - 1] + shown[k]) / 2
-        elif k == 0:
-            cut = shown[0] / 2 if s.size else 1.0
+        if 0 < k < s.size and shown[k - 1] >= shown[k]:
+            # a split spectrum whose parts overlap: the cut is between the parts
+            lines["cut"] = ax.axvline(k + 0.5, color="0.4", linestyle="--", linewidth=1, label="cut")
         else:
-            cut = shown[-1] * 2
-        lines["cut"] = ax.axhline(cut, color="0.4", linestyle="--", linewidth=1, label="cut")
-        if show_noise and self.noise_level:
+            if 0 < k < s.size:
+                cut = np.sqrt(shown[k - 1] * shown[k]) if log_scale else (shown[k - 1] + shown[k]) / 2
+            elif k == 0:
+                cut = shown[0] / 2 if s.size else 1.0
+            else:
+                cut = shown[-1] * 2
+            lines["cut"] = ax.axhline(cut, color="0.4", linestyle="--", linewidth=1, label="cut")
+        if show_noise and dn is not None:
+            lines["noise"], = ax.plot(idx, np.maximum(dn, 1e-16 * smax) if log_scale else dn, "_",
+                                      color="tab:blue", markersize=14, label="error (3x RMS) per value")
+        elif show_noise and self.noise_level:
             lines["noise"] = ax.axhline(self.noise_level, color="tab:blue", linestyle=":",
                                         linewidth=1, label="noise level")
         if log_scale:

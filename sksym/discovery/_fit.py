@@ -34,6 +34,9 @@ def fit_ridge(theta, Y, alpha):
         residual degrees of freedom).
     cov_factor : ndarray of shape (K, K)
         ``F`` with ``Cov(w_o) = sigma_o^2 F F^T`` (sandwich covariance of ridge).
+    bias : ndarray of shape (n_outputs, K)
+        The penalty's bias ``E[W] - W_true ~ -alpha W (G + alpha)^-1`` (``G``
+        the centred Gram matrix), estimated from the fitted ``W``.
     """
     n, K = theta.shape
     with _small_blas(K):
@@ -67,7 +70,8 @@ def _fit_ridge(theta, Y, alpha):
     if n - dof >= 1.0:
         sigma = np.sqrt(np.sum(resid ** 2, axis=0) / (n - dof))
     cov_factor = V * (np.sqrt(lam) * inv)
-    return W, b, sigma, cov_factor
+    bias = -alpha * ((W @ V) * inv) @ V.T           # E[W] - W_true, to first order in alpha
+    return W, b, sigma, cov_factor, bias
 
 
 def _central_difference_jacobian(predict, X, n_outputs):

@@ -50,8 +50,9 @@ def tour_section(log, random_state=0):
     k = disc.n_symmetries_
     angle = principal_angles(disc.generators_.reshape(k, -1).T,
                              SO(3).lie_algebra.reshape(3, -1).T).max() if k == 3 else np.nan
-    log(f"found {k} symmetries (noise level {disc.noise_level_:.1e}); largest principal angle "
-        f"to so(3): {angle:.1e} rad")
+    log(f"found {k} symmetries (each within three times its error: "
+        f"{' '.join(f'{v:.1e}' for v in disc.direction_noise_levels_[:k])}); largest principal "
+        f"angle to so(3): {angle:.1e} rad")
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -80,6 +81,6 @@ def tour_section(log, random_state=0):
         f"{(d // 2) * (d // 2 - 1) // 2 + (d // 2) * d}) in {time.perf_counter() - t0:.2f} s")
 
     def draw(ax):
-        SymmetrySpectrumDisplay(s, k, noise_level=disc.noise_level_).plot(ax=ax)
+        SymmetrySpectrumDisplay.from_estimator(disc, ax=ax)
 
     return "Discovering so(3) inside gl(3)", draw

@@ -653,3 +653,38 @@ def test_complex_candidates_are_rejected(rng):
     X = rng.normal(size=(30, 2))
     with pytest.raises(TypeError, match="real"):
         SymmetryDiscovery(candidates=np.array([[[0, 1j], [-1j, 0]]])).fit(X, X[:, 0])
+
+
+@pytest.mark.parametrize("center, noise", [(10, 1e-2), (100, 1e-3)])
+def test_noisy_data_away_from_the_origin_judge_each_direction_by_its_error(center, noise):
+    # |x|^2 is rotation invariant about the origin; on data centred at 10 (1% noise)
+    # or 100 (0.1%), three broken GL(3) directions of size ~2.5 have errors ~0.2,
+    # the rotations errors ~2: one noise level for all counted 6 symmetries
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        X = center + rng.normal(size=(200, 3))
+        y = np.sum(X ** 2, axis=1)
+        y = y + noise * np.std(y) * rng.normal(size=200)
+        disc = SymmetryDiscovery(random_state=0).fit(X, y)
+        assert disc.n_symmetries_ == 3, (seed, disc.singular_values_, disc.direction_noise_levels_)
+        if center == 10:
+            assert largest_angle(disc.generators_, SO(3).lie_algebra) < 0.1
+
+
+def test_direction_noise_levels_bound_the_symmetric_directions(rng):
+    X = 10 + rng.normal(size=(200, 3))
+    y = np.sum(X ** 2, axis=1)
+    y = y + 0.01 * np.std(y) * rng.normal(size=200)
+    disc = SymmetryDiscovery(random_state=0).fit(X, y)
+    k, s, noise = disc.n_symmetries_, disc.singular_values_, disc.direction_noise_levels_
+    assert noise.shape == s.shape == (9,) and np.all(noise > 0)
+    # every symmetric direction is within its error; the two parts are ascending
+    assert np.all(s[:k] <= noise[:k] * (1 + 1e-9))
+    assert np.all(np.diff(s[:k]) >= 0) and np.all(np.diff(s[k:]) >= 0)
+    # generators_ and broken_generators_: an orthonormal basis of gl(3)
+    B = np.concatenate([disc.generators_, disc.broken_generators_]).reshape(9, -1)
+    np.testing.assert_allclose(B @ B.T, np.eye(9), atol=1e-10)
+    # not estimated with a float tol or with an estimator (no covariance there)
+    assert SymmetryDiscovery(tol=1e-3, random_state=0).fit(X, y).direction_noise_levels_ is None
+    est = make_pipeline(PolynomialFeatures(2), LinearRegression())
+    assert SymmetryDiscovery(estimator=est, random_state=0).fit(X, y).direction_noise_levels_ is None

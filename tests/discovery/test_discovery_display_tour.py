@@ -71,3 +71,23 @@ def test_display_checks_its_arguments(values, k, match):
     pytest.importorskip("matplotlib")
     with pytest.raises(ValueError, match=match):
         SymmetrySpectrumDisplay(values, k).plot()
+
+
+def test_display_of_a_split_spectrum_with_errors_per_direction():
+    # |x|^2 on data centred at 100 with 0.1% noise: a rotation direction (error
+    # ~20) is larger than broken directions with errors below 1
+    rng = np.random.RandomState(0)
+    X = 100 + rng.normal(size=(200, 3))
+    y = np.sum(X ** 2, axis=1)
+    y = y + 1e-3 * np.std(y) * rng.normal(size=200)
+    disc = SymmetryDiscovery(random_state=0).fit(X, y)
+    s, k = disc.singular_values_, disc.n_symmetries_
+    assert k == 3 and s[:k].max() > s[k:].min()
+    disp = SymmetrySpectrumDisplay.from_estimator(disc)
+    shown = np.maximum(np.sort(s[:k]), 1e-16 * s.max())          # zeros drawn at 1e-16 s_max
+    np.testing.assert_array_equal(disp.lines_["symmetric"].get_ydata(), shown)
+    np.testing.assert_array_equal(disp.lines_["noise"].get_ydata(), disc.direction_noise_levels_)
+    assert list(disp.lines_["cut"].get_xdata()) == [3.5, 3.5]          # between the parts
+    with pytest.raises(ValueError, match="direction_noise_levels"):
+        SymmetrySpectrumDisplay([0.5, 1.0], 1, direction_noise_levels=[1.0]).plot()
+    plt.close("all")
