@@ -26,42 +26,50 @@ __all__ = ["SymmetryDiscovery"]
 _DEFAULT_MAX_POINTS = 1000
 _DEFAULT_POLY_POINTS = 500
 _N_NOISE_DRAWS = 5
-_N_COVARIANCE_DRAWS = 64
+_N_COVARIANCE_DRAWS = 32
 
 
-def _perturbation_covariance(op, sigma, cov_factor, rng):
-    """``E[dM^T dM]`` (q x q) for the ridge fit's coefficient errors ``dW``
-    (rows independent, ``Cov(w_o) = sigma_o^2 F F^T``), ``dM = M(dW) - M(0)``
-    (``M`` is affine in ``W`` for outputs that are points of an affine group).
-    Exact, from the columns of ``F`` one output at a time, when that takes at
-    most ``_N_COVARIANCE_DRAWS`` evaluations of the operator; otherwise the
-    mean over that many random draws (``rng``)."""
-    n_out, K = len(sigma), cov_factor.shape[0]
-    offset = op.matrix(np.zeros((n_out, K)))
+def _error_covariance(op, fit, rng):
+    """``E[dM^T dM]`` (q x q) for the errors ``dM = M(W + dW, b + db) - M(W, b)``
+    of a :func:`~sksym.discovery._fit.fit_ridge` fit: its noise (rows of ``dW``
+    independent, ``Cov(w_o) = sigma_o^2 F F^T``, and ``db = -dW t_mean``: the
+    intercept moves with ``W``), exact from the columns of ``F`` one output at
+    a time when that takes at most ``_N_COVARIANCE_DRAWS`` evaluations of the
+    operator, otherwise the mean over that many random draws (``rng``); plus
+    the penalty's bias."""
+    n_out, K = fit.W.shape
+    offset = op.matrix(np.zeros((n_out, K)), intercept=np.zeros(n_out))
+
+    def change(dW):
+        dM = op.matrix(dW, intercept=-dW @ fit.t_mean) - offset
+        return dM.T @ dM
+
     q = offset.shape[1]
     C = np.zeros((q, q))
-    if n_out * cov_factor.shape[1] <= _N_COVARIANCE_DRAWS:
+    F, sigma = fit.cov_factor, fit.sigma
+    if n_out * F.shape[1] <= _N_COVARIANCE_DRAWS:
         for o in range(n_out):
-            for i in range(cov_factor.shape[1]):
+            for i in range(F.shape[1]):
                 dW = np.zeros((n_out, K))
-                dW[o] = sigma[o] * cov_factor[:, i]
-                dM = op.matrix(dW) - offset
-                C += dM.T @ dM
-        return C
-    for _ in range(_N_COVARIANCE_DRAWS):
-        dW = sigma[:, None] * (rng.normal(size=(n_out, cov_factor.shape[1])) @ cov_factor.T)
-        dM = op.matrix(dW) - offset
-        C += dM.T @ dM
-    return C / _N_COVARIANCE_DRAWS
+                dW[o] = sigma[o] * F[:, i]
+                C += change(dW)
+    else:
+        for _ in range(_N_COVARIANCE_DRAWS):
+            C += change(sigma[:, None] * (rng.normal(size=(n_out, F.shape[1])) @ F.T))
+        C /= _N_COVARIANCE_DRAWS
+    C += change(fit.bias)
+    return C
 
 
 def _invariant_output_scales(out_rep, F):
     """Standard deviations of the columns of ``F`` (the outputs at the samples) when
-    every output is invariant (scaling one output does not change the symmetries),
-    else ones (equivariant outputs are mixed by the group)."""
+    every output is invariant (scaling one output does not change the symmetries;
+    a single output too: its error covariance squares its size, which underflowed
+    for targets of size 1e-160), else ones (equivariant outputs are mixed by the
+    group)."""
     n_out = F.shape[1]
     scales = np.ones(n_out)
-    if n_out < 2 or out_rep.is_affine:
+    if out_rep.is_affine:
         return scales
     G = out_rep.group
     if G.lie_dim and np.any(out_rep.drho(np.asarray(G.lie_algebra))):
@@ -76,12 +84,12 @@ def _invariant_output_scales(out_rep, F):
 
 
 def _refit_noise_level(estimator, fitted, X, y, Y, points, in_rep, out_rep, W, M, rng):
-    """Noise level of an estimator's symmetry spectrum: the estimator refitted
-    (a clone, same parameters) on the targets plus Gaussian noise of the size of
-    its residuals, ``_N_NOISE_DRAWS`` times; the changes of ``M`` are the
-    perturbations (:func:`~sksym.lie._spectrum.perturbation_noise_level`).
-    The clones' ``random_state`` parameters are drawn from ``rng``. ``None``
-    when a refit fails or no refit changes the spectrum (a frozen model)."""
+    """Plausible errors of an estimator's ``M``: the estimator refitted (a clone,
+    same parameters) on the targets plus Gaussian noise of the size of its
+    residuals, ``_N_NOISE_DRAWS`` times; the changes of ``M``, an array of shape
+    (n_draws, n_rows, q). The clones' ``random_state`` parameters are drawn from
+    ``rng``. ``None`` when a refit fails or no refit changes the spectrum (a
+    frozen model)."""
     n, n_out = Y.shape
     sigma = np.sqrt(np.mean((Y - np.asarray(fitted.predict(X), dtype=float).reshape(n, n_out)) ** 2,
                             axis=0))
@@ -103,7 +111,7 @@ def _refit_noise_level(estimator, fitted, X, y, Y, points, in_rep, out_rep, W, M
     draws = np.array(draws)
     if not np.any(draws):          # refits that do not move (a frozen model, no residual)
         return None
-    return perturbation_noise_level(draws)
+    return draws
 
 
 def _is_fitted(estimator):
@@ -167,8 +175,11 @@ class SymmetryDiscovery(BaseEstimator):
     tol : "auto" or float, default="auto"
         Rank rule for the spectrum. A float ``t`` counts singular values
         ``s <= t * s_max`` as symmetries (``s_max`` is at least the size of
-        the terms that a symmetry cancels, see Notes). "auto" cuts at the largest gap in the
-        log singular values near an estimated noise level (see Notes).
+        the terms that a symmetry cancels, see Notes). "auto" judges each
+        direction against its own error when the fit gives one (a library
+        with a residual, or an estimator's refits), else cuts at the largest
+        gap in the log singular values near an estimated noise level (see
+        Notes).
     target : {"function", "data"}, default="function"
         "function": symmetries of ``y ~ F(X)``. "data": symmetries of the set
         the samples lie on (``y`` is ignored).
@@ -213,11 +224,15 @@ class SymmetryDiscovery(BaseEstimator):
         values between round-off and the cut, from refits on perturbed targets
         (see Notes); None when it is not estimated.
     direction_noise_levels_ : ndarray of shape (q,) or None
-        Three times the root-mean-square size that the fit's errors (noise
-        and the ridge penalty's bias) give the Lie derivative along each
-        direction of ``singular_values_``: a direction is a symmetry when its
-        singular value is within it (``tol="auto"`` with a library and a
-        residual to estimate the noise from; None otherwise).
+        Three times the root-mean-square size that the fit's errors give the
+        Lie derivative along each direction of ``singular_values_`` (noise
+        and the ridge penalty's bias, or the spread over an estimator's
+        refits). The symmetries are the span of directions within
+        it (each of ``generators_`` is, unless a gap of ``1e4`` marks exact
+        symmetries, see Notes); a broken direction may be within its own
+        level too, the complement being orthogonal rather than spanned by
+        directions beyond it. ``tol="auto"`` with a library and a residual,
+        or with an estimator that was refitted; None otherwise.
     library_ : transformer
         The fitted dictionary (None with ``estimator``). With
         ``target="data"`` and a polynomial library, it includes the
@@ -268,26 +283,28 @@ class SymmetryDiscovery(BaseEstimator):
     **Rank rule** ``tol="auto"``. Singular values below ``1e-10 s_max`` are
     round-off. With a ridge model the coefficients' covariance
     ``sigma^2 (T^T T + alpha)^-1 T^T T (T^T T + alpha)^-1`` (``sigma`` from the
-    residual) gives plausible errors ``dW``, to which the penalty's bias
-    ``-alpha W (T^T T + alpha)^-1`` is added; their covariance in the
-    candidate directions, ``C = E[M(dW)^T M(dW)]`` (exact from the
-    covariance's factor when that takes at most 64 evaluations of the
-    operator, else from 64 random draws), says how large each direction's
-    Lie derivative may be by error alone. A direction is a symmetry when its
-    Lie derivative is within three times that: the symmetric span is that of
-    the singular values at most 3 of the whitened map ``M C^(-1/2)``
-    (``direction_noise_levels_``). One noise level for all directions
+    residual) gives plausible errors ``dW`` (the intercept moving with them),
+    to which the penalty's bias ``-alpha W (T^T T + alpha)^-1`` is added;
+    their covariance in the candidate directions,
+    ``C = E[M(dW)^T M(dW)]`` (exact from the covariance's factor when that
+    takes at most 32 evaluations of the operator, else from 32 random
+    draws), says how large each direction's Lie derivative may be by error
+    alone. A direction is a symmetry when its Lie derivative is within three
+    times that: the symmetric span is that of the singular values at most 3
+    of the whitened map ``M C^(-1/2)`` (``direction_noise_levels_``). Errors
+    the model misses can leave exact symmetries of a noise-free fit a few
+    times above their level, so a gap of at least ``1e4`` in the spectrum
+    above that cut counts the values below it as symmetries too. One noise level for all directions
     over-counted when the errors differ widely between directions:
     ``|x|^2`` on data centred at 10 with 1% noise gave 6 symmetries of
     GL(3), as three broken directions of sizes 2.3-3.4, with errors of only
     ~0.2, lay below the one level 1.7 (the rotations' errors are 1.4-2.1).
     For data sets the equations are a
     least-squares fit too, and their coefficient errors (five draws) play the
-    role of ``dW``; there, and with a float ``tol``, the noise level
-    ``noise_level_`` is three times the root-mean-square size of
-    ``L_xi dW`` over directions, and the cut is the largest ratio between
-    consecutive singular values among those near it (see
-    :func:`~sksym.lie.select_n_symmetries`). The
+    role of ``dW``; there the noise level ``noise_level_`` is three times the
+    root-mean-square size of ``L_xi dW`` over directions, and the cut is the
+    largest ratio between consecutive singular values among those near it
+    (see :func:`~sksym.lie.select_n_symmetries`). The
     size of the terms that a symmetry cancels is a reference scale: with
     equivariant outputs the output term ``B_xi F`` (cancelled by ``DF xi``;
     outputs that are points of an affine group also move with its
@@ -307,9 +324,13 @@ class SymmetryDiscovery(BaseEstimator):
     spectrum: ``|x|^2`` on data centred at 10 has a gap of 14 among its six
     broken GL(3) directions), clones of the estimator are refitted five times
     on the targets plus Gaussian noise of the size of its residuals, and the
-    spread of ``L_xi F`` over the refits gives the noise level (an estimator
-    that interpolates noise has no residual, and its approximate symmetries
-    are then under-counted).
+    spread of ``L_xi F`` over the refits, direction by direction, decides
+    as above (``C`` from the five refits; an estimator that interpolates
+    noise has no residual, and its approximate symmetries are then
+    under-counted). Errors that are not random (a model that cannot
+    represent the function) are not in ``C``: such a fit may lose symmetries
+    to its misfit (``exp(-|x|^2 / 2)`` with a degree-4 library: 2 or 3
+    rotations over five seeds).
 
     Examples
     --------
@@ -427,8 +448,12 @@ class SymmetryDiscovery(BaseEstimator):
             # values between round-off and the gap that won: approximate symmetries
             # of a noisy fit, or broken directions of a widely spread spectrum;
             # the spread of refits on plausibly perturbed targets decides
-            noise = estimator_noise(M)
-            k = select_n_symmetries(s, tol=tol, noise_level=noise, reference=reference)
+            draws = estimator_noise(M)
+            if draws is not None:
+                # each direction against its own spread over the refits
+                noise = perturbation_noise_level(draws)
+                covariance = np.einsum("bri,brj->ij", draws, draws) / len(draws)
+                k, gens, s, self.direction_noise_levels_ = _whitened_split(M, lie, covariance, reference)
         return self._finish(s, gens, k, noise)
 
     def _finish(self, s, gens, k, noise):
@@ -499,21 +524,19 @@ class SymmetryDiscovery(BaseEstimator):
         # invariant outputs of different sizes weigh alike in the spectrum and its
         # noise level (one scale for all let the largest output decide every cut)
         scales = _invariant_output_scales(out_rep, Y)
-        W, b, sigma, cov_factor, bias = fit_ridge(theta, Y / scales, alpha)
+        degree = library_degree(self.library_)
+        points = self._points(X, rng, degree)
+        fit = fit_ridge(theta, Y / scales, alpha)
+        W, b = fit.W, fit.b
         if Y.ndim == 2 and np.ndim(y) == 1:
             self.coef_, self.intercept_ = W[0] * scales[0], float(b[0] * scales[0])
         else:
             self.coef_, self.intercept_ = W * scales[:, None], b * scales
-        degree = library_degree(self.library_)
-        points = self._points(X, rng, degree)
         op = LieDerivative(self.library_, in_rep, out_rep, points=points)
         M = op.matrix(W, intercept=b)
         noise = covariance = None
-        if sigma is not None:
-            covariance = _perturbation_covariance(op, sigma, cov_factor, rng)
-            # the penalty's bias is an error too (noise-free fits: all of it)
-            dM = op.matrix(bias) - op.matrix(np.zeros_like(bias))
-            covariance = covariance + dM.T @ dM
+        if fit.sigma is not None:
+            covariance = _error_covariance(op, fit, rng)
             q = covariance.shape[0]
             # three times the root-mean-square size over directions (as perturbation_noise_level)
             noise = float(3.0 * np.sqrt(max(np.trace(covariance), 0.0) / q)) if q else 0.0

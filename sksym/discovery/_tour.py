@@ -46,7 +46,7 @@ def tour_section(log, random_state=0):
     log("Problem: y = |x|^2 - 0.1 |x|^4 + 1% noise, 300 samples; candidates: all 9 generators of gl(3).")
     disc = SymmetryDiscovery(library=PolynomialFeatures(4), random_state=random_state).fit(X, y)
     s = disc.singular_values_
-    log("singular values of xi -> L_xi F: " + " ".join(f"{v:.1e}" for v in s))
+    log("size of L_xi F along the symmetric, then the broken directions: " + " ".join(f"{v:.1e}" for v in s))
     k = disc.n_symmetries_
     angle = principal_angles(disc.generators_.reshape(k, -1).T,
                              SO(3).lie_algebra.reshape(3, -1).T).max() if k == 3 else np.nan

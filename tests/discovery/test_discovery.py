@@ -684,7 +684,53 @@ def test_direction_noise_levels_bound_the_symmetric_directions(rng):
     # generators_ and broken_generators_: an orthonormal basis of gl(3)
     B = np.concatenate([disc.generators_, disc.broken_generators_]).reshape(9, -1)
     np.testing.assert_allclose(B @ B.T, np.eye(9), atol=1e-10)
-    # not estimated with a float tol or with an estimator (no covariance there)
+    # not estimated with a float tol
     assert SymmetryDiscovery(tol=1e-3, random_state=0).fit(X, y).direction_noise_levels_ is None
+
+
+def test_estimator_refits_judge_each_direction_by_its_spread(rng):
+    # with estimator=, the refits on perturbed targets give each direction's
+    # spread: |x|^2 centred at 10 with 1% noise has 3 symmetries (one noise level
+    # for all directions counted 6); a clean fit needs no refits
     est = make_pipeline(PolynomialFeatures(2), LinearRegression())
-    assert SymmetryDiscovery(estimator=est, random_state=0).fit(X, y).direction_noise_levels_ is None
+    X = 10 + rng.normal(size=(300, 3))
+    y = np.sum(X ** 2, axis=1)
+    disc = SymmetryDiscovery(estimator=est, random_state=0).fit(X, y + 0.01 * np.std(y) * rng.normal(size=300))
+    assert disc.n_symmetries_ == 3 and disc.direction_noise_levels_ is not None
+    assert largest_angle(disc.generators_, SO(3).lie_algebra) < 0.1
+    Xc = rng.normal(size=(300, 3))
+    clean = SymmetryDiscovery(estimator=est, random_state=0).fit(Xc, np.sum(Xc ** 2, axis=1))
+    assert clean.n_symmetries_ == 3 and clean.direction_noise_levels_ is None
+
+
+@pytest.mark.parametrize("center, scale, degree, seed", [(0.0, 1e-3, 3, 0), (10.0, 1.0, 4, 0), (10.0, 1.0, 4, 1)])
+def test_noise_free_fits_of_ill_conditioned_libraries_keep_their_symmetries(center, scale, degree, seed):
+    # the Gram matrix's eigenvalues, cut at 1e-12 of the largest, dropped
+    # directions of the design: coefficient errors of 0.56 on a degree-4 library
+    # at inputs centred at 10, judged against a covariance that knew nothing of it
+    rng = np.random.RandomState(seed)
+    X = center + scale * rng.normal(size=(300, 3))
+    r2 = np.sum(X ** 2, axis=1)
+    y = r2 - 0.1 * r2 ** 2 if degree == 4 else r2
+    disc = SymmetryDiscovery(library=PolynomialFeatures(degree), random_state=seed).fit(X, y)
+    assert disc.n_symmetries_ == 3
+    assert largest_angle(disc.generators_, SO(3).lie_algebra) < 1e-3
+
+
+def test_equivariant_outputs_away_from_the_origin(rng):
+    # the intercept moves with the coefficients (b = mean(y) - W mean(theta)):
+    # without it the rotations' error was overstated 57-fold at inputs near 100
+    J = np.array([[0.0, -1.0], [1.0, 0.0]])
+    X = 100 + rng.normal(size=(200, 2))
+    Y = X @ J.T
+    Y = Y + 0.1 * np.std(Y, axis=0) * rng.normal(size=Y.shape)
+    disc = SymmetryDiscovery(output_rep=V, random_state=0).fit(X, Y)
+    assert disc.n_symmetries_ == 2
+    assert largest_angle(disc.generators_, np.array([np.eye(2), J])) < 0.05
+
+
+def test_tiny_targets(rng):
+    X = rng.normal(size=(200, 3))
+    y = 1e-160 * np.sum(X ** 2, axis=1)
+    y = y + 1e-2 * np.std(y) * rng.normal(size=200)
+    assert SymmetryDiscovery(random_state=0).fit(X, y).n_symmetries_ == 3
