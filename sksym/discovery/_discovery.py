@@ -61,26 +61,38 @@ def _error_covariance(op, fit, rng):
     return C
 
 
-def _invariant_output_scales(out_rep, F):
-    """Standard deviations of the columns of ``F`` (the outputs at the samples) when
-    every output is invariant (scaling one output does not change the symmetries;
-    a single output too: its error covariance squares its size, which underflowed
-    for targets of size 1e-160), else ones (equivariant outputs are mixed by the
-    group)."""
+def _robust_rms(A, axis=None):
+    """Root-mean-square of ``A`` without under- or overflow (targets of size
+    1e-170 had a standard deviation of 0, of size 1e160 an infinite one)."""
+    top = np.max(np.abs(A), axis=axis, keepdims=True) if A.size else np.zeros((1,) * A.ndim)
+    safe = np.where(top > 0, top, 1.0)
+    rms = np.sqrt(np.mean((A / safe) ** 2, axis=axis, keepdims=True)) * top
+    return np.squeeze(rms, axis=axis) if axis is not None else float(rms.squeeze())
+
+
+def _output_scales(out_rep, F):
+    """Scales dividing the columns of ``F`` (the outputs at the samples), which do
+    not change the symmetries: each output's standard deviation when every
+    output is invariant (so that outputs of different sizes weigh alike; a
+    single one too, as the error covariance squares its size), one common
+    root-mean-square for outputs that the group mixes linearly, ones for points
+    of an affine group (which its translations move)."""
     n_out = F.shape[1]
     scales = np.ones(n_out)
-    if out_rep.is_affine:
+    if out_rep.is_affine or not F.size:
         return scales
     G = out_rep.group
-    if G.lie_dim and np.any(out_rep.drho(np.asarray(G.lie_algebra))):
-        return scales
-    if G.n_discrete and not np.allclose(out_rep.rho(G._discrete_matrices()), np.eye(n_out)):
-        return scales
-    sd = F.std(axis=0)
+    mixed = bool(G.lie_dim and np.any(out_rep.drho(np.asarray(G.lie_algebra)))) or bool(
+        G.n_discrete and not np.allclose(out_rep.rho(G._discrete_matrices()), np.eye(n_out)))
+    if mixed:
+        common = _robust_rms(F)
+        return scales * (common if np.isfinite(common) and common > 0 else 1.0)
+    mean = F.mean(axis=0)
+    sd = _robust_rms(F - mean, axis=0)
     # outputs constant up to round-off keep their scale (divided by a round-off
     # spread they became unit-variance noise that swamped the spectrum)
-    constant = sd <= 1e-10 * np.maximum(np.abs(F.mean(axis=0)), sd)
-    return np.where(constant | (sd == 0), 1.0, sd)
+    constant = sd <= 1e-10 * np.maximum(np.abs(mean), sd)
+    return np.where(constant | (sd == 0) | ~np.isfinite(sd), 1.0, sd)
 
 
 def _refit_noise_level(estimator, fitted, X, y, Y, points, in_rep, out_rep, W, M, rng):
@@ -227,9 +239,8 @@ class SymmetryDiscovery(BaseEstimator):
         Three times the root-mean-square size that the fit's errors give the
         Lie derivative along each direction of ``singular_values_`` (noise
         and the ridge penalty's bias, or the spread over an estimator's
-        refits). The symmetries are the span of directions within
-        it (each of ``generators_`` is, unless a gap of ``1e4`` marks exact
-        symmetries, see Notes); a broken direction may be within its own
+        refits). The symmetries are the span of directions within it (each
+        of ``generators_`` is); a broken direction may be within its own
         level too, the complement being orthogonal rather than spanned by
         directions beyond it. ``tol="auto"`` with a library and a residual,
         or with an estimator that was refitted; None otherwise.
@@ -264,10 +275,12 @@ class SymmetryDiscovery(BaseEstimator):
     training inputs; for a polynomial model on generic inputs these points
     determine the polynomial ``L_xi F``, so noise-free data give the exact
     symmetry algebra of the fitted model (the ridge penalty breaks symmetries
-    only at order ``alpha``). Several invariant outputs are each scaled to unit
+    only at order ``alpha``). Invariant outputs are each scaled to unit
     standard deviation first, so that outputs of different sizes weigh alike
-    in the spectrum and its noise level (equivariant outputs, which the group
-    mixes, are not).
+    in the spectrum and its noise level; outputs that the group mixes
+    linearly share one scale (their root-mean-square), and points of an
+    affine group are not scaled (none of this changes the symmetries, and
+    ``coef_`` is in the units of ``y``).
 
     **Data.** The samples are assumed to lie on a set ``{h = 0}`` cut out by
     polynomial equations in ``library``. The equations are the near-null space
@@ -291,10 +304,12 @@ class SymmetryDiscovery(BaseEstimator):
     draws), says how large each direction's Lie derivative may be by error
     alone. A direction is a symmetry when its Lie derivative is within three
     times that: the symmetric span is that of the singular values at most 3
-    of the whitened map ``M C^(-1/2)`` (``direction_noise_levels_``). Errors
-    the model misses can leave exact symmetries of a noise-free fit a few
-    times above their level, so a gap of at least ``1e4`` in the spectrum
-    above that cut counts the values below it as symmetries too. One noise level for all directions
+    of the whitened map ``M C^(-1/2)`` (``direction_noise_levels_``). The
+    ridge is solved through the SVD of the centred design (``W = Y^T U S /
+    (S^2 + alpha) V^T``), whose rounding stays far below this covariance even
+    for ill-conditioned libraries (the normal equations' squared condition
+    number left noise-free fits with errors above it, which then broke exact
+    symmetries). One noise level for all directions
     over-counted when the errors differ widely between directions:
     ``|x|^2`` on data centred at 10 with 1% noise gave 6 symmetries of
     GL(3), as three broken directions of sizes 2.3-3.4, with errors of only
@@ -503,7 +518,7 @@ class SymmetryDiscovery(BaseEstimator):
             op = LieDerivative(lib, in_rep, out_rep, points=points)
             # invariant outputs of different sizes weigh alike (one scale for all let
             # the largest output decide every cut)
-            scales = _invariant_output_scales(out_rep, op.theta)
+            scales = _output_scales(out_rep, op.theta)
             W = np.diag(1.0 / scales)
             M = op.matrix(W)
 
@@ -523,7 +538,7 @@ class SymmetryDiscovery(BaseEstimator):
             )
         # invariant outputs of different sizes weigh alike in the spectrum and its
         # noise level (one scale for all let the largest output decide every cut)
-        scales = _invariant_output_scales(out_rep, Y)
+        scales = _output_scales(out_rep, Y)
         degree = library_degree(self.library_)
         points = self._points(X, rng, degree)
         fit = fit_ridge(theta, Y / scales, alpha)

@@ -62,8 +62,9 @@ def _fit_ridge(theta, Y, alpha):
     alpha = alpha * (float(positive.min()) if positive.size else 1.0)
     # the SVD of the centred design gives the solve and the covariance (the
     # eigen-decomposition of the Gram matrix squared the condition number: on
-    # inputs of size 1e-3 with a degree-3 library, 2.5e12)
-    _, S, Vt = scipy.linalg.svd(Tc, full_matrices=n < K, check_finite=False, lapack_driver="gesdd")
+    # inputs of size 1e-3 with a degree-3 library, 2.5e12; full V when n < K,
+    # so that the penalty's bias and the covariance see every direction)
+    U, S, Vt = scipy.linalg.svd(Tc, full_matrices=n < K, check_finite=False, lapack_driver="gesdd")
     V = Vt.T
     lam = np.zeros(K)
     lam[:S.size] = S ** 2
@@ -75,7 +76,11 @@ def _fit_ridge(theta, Y, alpha):
     kept = np.zeros(K, dtype=bool)
     kept[:S.size] = S > max(n, K) * np.finfo(float).eps * max(S.max(initial=0.0), 1e-300)
     inv = np.where(kept, 1.0 / np.where(kept, lam + alpha, 1.0), 0.0)
-    W = ((Yc.T @ Tc) @ V * inv) @ V.T
+    # through U, not Tc^T Tc: W = Yc^T U S / (S^2 + alpha) V^T (forming Yc^T Tc
+    # first still squared the condition number: |x|^2 on inputs centred at 1000
+    # with a degree-3 library fitted to 1e-3 of its spread, lstsq to 4e-13)
+    r = S.size
+    W = ((Yc.T @ U[:, :r]) * (S * inv[:r])) @ Vt[:r]
     b = y_mean - W @ t_mean
     resid = Yc - Tc @ W.T
     dof = float(np.sum(lam * inv)) + 1.0            # effective parameters + intercept

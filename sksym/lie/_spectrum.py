@@ -11,7 +11,6 @@ __all__ = ["symmetry_spectrum", "select_n_symmetries", "perturbation_noise_level
 
 
 _SMALL = 1000
-_EXACT_GAP = 1e4      # _whitened_split: a gap this wide marks exact symmetries
 
 
 @functools.lru_cache(maxsize=1)
@@ -297,15 +296,6 @@ def _whitened_split(M, lie_algebra, covariance, reference=None, factor=3.0):
     root-mean-square), the rotations 1.4-2.1, and the one scalar level, 1.7,
     counted all six as symmetries).
 
-    Errors the model misses (the rounding of an ill-conditioned fit, of the
-    Lie derivative's evaluation) can leave exact symmetries of a noise-free
-    fit a few times above their modelled error; so when the plain spectrum
-    has a gap of at least ``1e4`` (the largest ratio of consecutive values,
-    :func:`select_n_symmetries` with ``min_gap=1e4``) above the whitened
-    cut, the values below the gap are the symmetries (``|x|^2 - 0.1 |x|^4``
-    with a degree-4 library on inputs centred at 10: a rotation at 1.7 times
-    its error, the broken directions 2.5e5 times larger).
-
     ``C`` is floored by the rounding level ``(1e-10 s_max / factor)^2``, with
     ``s_max`` at least ``reference`` (the size of a clearly broken direction),
     as in :func:`select_n_symmetries`: a spectrum that is round-off everywhere
@@ -329,7 +319,7 @@ def _whitened_split(M, lie_algebra, covariance, reference=None, factor=3.0):
     if s_max == 0.0 or not np.isfinite(s_max):
         return q, lie.copy(), np.zeros(q), factor * np.sqrt(np.clip(np.diag(C), 0.0, None))
     # in units of s_max (targets of size 1e-155 underflowed the squared floor)
-    M, C = M / s_max, C / s_max ** 2
+    M, C = M / s_max, C / s_max / s_max
     floor = 1e-10 / factor
     C = 0.5 * (C + C.T) + floor ** 2 * np.eye(q)
     # whitened map M C^(-1/2), by SVD (forming M^T M would square the
@@ -343,15 +333,6 @@ def _whitened_split(M, lie_algebra, covariance, reference=None, factor=3.0):
     Vw = root_inv @ vwt[::-1].T                                     # most symmetric first
     # orthonormal bases of the symmetric span and of its complement
     Q = scipy.linalg.qr(Vw, mode="economic", check_finite=False)[0]
-    # a gap of at least _EXACT_GAP in the plain spectrum above the whitened cut:
-    # the values below it are exact symmetries with errors the model misses
-    _, s_plain, vt_plain = scipy.linalg.svd(M, full_matrices=True, check_finite=False)
-    s_asc = np.zeros(q)
-    s_asc[:s_plain.size] = s_plain
-    s_asc = s_asc[::-1]
-    k_gap = select_n_symmetries(s_asc, min_gap=_EXACT_GAP, reference=reference)
-    if k_gap > k:
-        k, Q = k_gap, vt_plain[::-1].T
     basis, sizes = [], []
     for part in (Q[:, :k], Q[:, k:]):
         if part.shape[1] == 0:

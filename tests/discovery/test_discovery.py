@@ -734,3 +734,44 @@ def test_tiny_targets(rng):
     y = 1e-160 * np.sum(X ** 2, axis=1)
     y = y + 1e-2 * np.std(y) * rng.normal(size=200)
     assert SymmetryDiscovery(random_state=0).fit(X, y).n_symmetries_ == 3
+
+
+def test_weak_breaking_of_a_noise_free_fit_is_seen(rng):
+    # |x|^2 + 1e-5 x1^3 keeps only the x2-x3 rotation; noise-free, the breaking
+    # is far above the fit's errors (a gap rule called it a symmetry)
+    X = rng.normal(size=(300, 3))
+    y = np.sum(X ** 2, axis=1) + 1e-5 * X[:, 0] ** 3
+    disc = SymmetryDiscovery(library=PolynomialFeatures(3), random_state=0).fit(X, y)
+    assert disc.n_symmetries_ == 1
+
+
+@pytest.mark.parametrize("center, degree", [(100.0, 4), (1000.0, 3)])
+def test_unpenalised_fit_of_an_ill_conditioned_library(center, degree):
+    # the ridge is solved through U of the centred design: forming Yc^T Tc
+    # squared the condition number (|x|^2 fitted to 1e-3 of its spread at 1000)
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        X = center + rng.normal(size=(300, 3))
+        disc = SymmetryDiscovery(library=PolynomialFeatures(degree), alpha=0.0,
+                                 random_state=seed).fit(X, np.sum(X ** 2, axis=1))
+        assert disc.n_symmetries_ == 3
+
+
+@pytest.mark.parametrize("size", [1e-170, 1e-155, 1e160])
+def test_targets_of_extreme_size(size, rng):
+    X = rng.normal(size=(200, 3))
+    y = size * np.sum(X ** 2, axis=1)
+    assert SymmetryDiscovery(random_state=0).fit(X, y).n_symmetries_ == 3
+    noisy = y + 1e-2 * size * rng.normal(size=200)
+    assert SymmetryDiscovery(random_state=0).fit(X, noisy).n_symmetries_ == 3
+
+
+def test_large_equivariant_outputs_and_affine_points_far_out(rng):
+    # outputs of size 1e5 (a broken direction's reference in the user's units
+    # against a spectrum in units of its largest value made every direction a
+    # symmetry); x -> 2x on points near 100 commutes with one rotation of SE(2)
+    J = np.array([[0.0, -1.0], [1.0, 0.0]])
+    X = rng.normal(size=(200, 2))
+    assert SymmetryDiscovery(output_rep=V, random_state=0).fit(X, 1e5 * X @ J.T).n_symmetries_ == 2
+    Xc = 100 + rng.normal(size=(200, 2))
+    assert SymmetryDiscovery(candidates=SE(2), output_rep=V, random_state=0).fit(Xc, 2 * Xc).n_symmetries_ == 1
