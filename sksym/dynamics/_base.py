@@ -68,7 +68,7 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
             ys = _per_trajectory(y, n_traj, "y") if y is not None else [None] * n_traj
             ts = _per_trajectory(t, n_traj, "t")
             Xs, Ys = [], []
-            for Xi, yi, ti in zip(X, ys, ts):
+            for i, (Xi, yi, ti) in enumerate(zip(X, ys, ts)):
                 Xi = check_array(Xi, dtype=np.float64, input_name="X")
                 if yi is None:
                     if ti is None:
@@ -78,6 +78,12 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
                     yi = np.asarray(yi, dtype=float)
                     if yi.ndim == 1:
                         yi = yi[:, None]
+                    if len(yi) != len(Xi):
+                        # stacked, the rows would be silently misaligned
+                        raise ValueError(
+                            f"Trajectory {i}: y has {len(yi)} rows but X has {len(Xi)}; each "
+                            "trajectory's derivatives must match its states row for row."
+                        )
                 Xs.append(Xi)
                 Ys.append(yi)
             if len({Xi.shape[1] for Xi in Xs}) != 1:

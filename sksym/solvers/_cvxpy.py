@@ -71,7 +71,9 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
     t0 = time.perf_counter()
     P = reduce_problem(theta, Y, operator, alpha, exact_fit)
     q, r, nz = P.q, P.r, P.n_z
-    if nz == 0 or q * r == 0:
+    if nz == 0 or q * r == 0 or (P.H is not None and alpha == 0.0):
+        # no nuclear norm: (minimum-norm) least squares, as the other solvers
+        # (a conic solver returns an arbitrary minimiser when theta is rank deficient)
         z = np.zeros(nz) if P.H is None else np.linalg.lstsq(P.H, P.g, rcond=None)[0]
         return PromoteSolution(coef=P.coef(z), objective=P.objective(z), n_iter=0,
                                converged=True, solver=f"cvxpy-{solver}",
@@ -92,8 +94,7 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
         const = 0.5 * (np.sum(Yn * Yn) - np.sum(b * b))
         Wv = cp.reshape(zv, (n_out, K), order="C")
         terms.append(0.5 * cp.sum_squares(R @ Wv.T - b) + const)
-        if alpha > 0:
-            terms.append(alpha * cp.normNuc(M))
+        terms.append(alpha * cp.normNuc(M))
     prob = cp.Problem(cp.Minimize(cp.sum(terms) if len(terms) > 1 else terms[0]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

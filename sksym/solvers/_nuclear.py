@@ -311,9 +311,16 @@ def prox_nuclear_norm(X, threshold):
     >>> s.tolist()
     [2.0, 0.0, 0.0]
     """
-    X = np.asarray(X, dtype=float)
-    if threshold < 0 or not np.isfinite(threshold):
+    if (not isinstance(threshold, numbers.Real) or isinstance(threshold, bool)
+            or not np.isfinite(threshold) or threshold < 0):
         raise ValueError(f"threshold must be a non-negative finite float; got {threshold!r}.")
+    if np.iscomplexobj(X):
+        raise TypeError("X must be real; got a complex array.")
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array (m, n); got shape {X.shape}.")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X must be finite.")
     if X.size == 0:
         return X.copy(), np.zeros(0)
     try:

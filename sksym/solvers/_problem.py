@@ -177,6 +177,9 @@ def check_problem(theta, Y, operator, alpha):
         raise TypeError(
             f"operator must be a CompressedLieOperator; got {type(operator).__name__}."
         )
+    for name, value in (("theta", theta), ("Y", Y)):
+        if np.iscomplexobj(value):       # float() would drop the imaginary part
+            raise TypeError(f"{name} must be real; got a complex array.")
     theta = np.asarray(theta, dtype=float)
     if theta.ndim != 2:
         raise ValueError(f"theta must be 2-D (n_samples, n_library_features); got shape {theta.shape}.")

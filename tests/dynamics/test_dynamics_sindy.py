@@ -182,6 +182,16 @@ def test_multiple_trajectories_and_time_arrays(hopf):
     assert m3.score(np.c_[np.exp(tt), 2 * np.exp(tt)], t=tt) > 0.999
 
 
+
+def test_trajectory_lists_with_misaligned_derivatives_are_refused(hopf):
+    # the totals matched (22 rows each), so the rows were silently misaligned
+    from sksym.dynamics import SymmetryPromotingSINDy
+
+    X, t, X_dot, W = hopf
+    for est in (SymmetricSINDy(group=SO(2)), SymmetryPromotingSINDy()):
+        with pytest.raises(ValueError, match="Trajectory 0: y has 12 rows but X has 10"):
+            est.fit([X[:10], X[10:22]], y=[X_dot[:12], X_dot[12:22]])
+
 def test_simulate_equations_print(hopf, capsys):
     X, t, X_dot, W = hopf
     model = SymmetricSINDy(group=SO(2), library=PolynomialFeatures(3)).fit(X, X_dot)

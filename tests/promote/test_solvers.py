@@ -45,6 +45,28 @@ def test_prox_is_singular_value_soft_thresholding(rng):
     assert np.linalg.norm(X - Z, 2) <= 0.8 + 1e-10
     with pytest.raises(ValueError, match="threshold"):
         prox_nuclear_norm(X, -1.0)
+    # bad input: clear errors (inf returned NaNs, 1-D and NaN failed inside scipy,
+    # 3-D came back batched, None compared with 0)
+    for bad, match in [(np.full((2, 2), np.inf), "finite"), (np.full((2, 2), np.nan), "finite"),
+                       (np.ones(3), "2-D"), (np.ones((2, 2, 2)), "2-D")]:
+        with pytest.raises(ValueError, match=match):
+            prox_nuclear_norm(bad, 0.5)
+    for threshold in (None, "1", True):
+        with pytest.raises(ValueError, match="threshold"):
+            prox_nuclear_norm(X, threshold)
+    with pytest.raises(TypeError, match="real"):
+        prox_nuclear_norm(X + 1j, 0.5)
+
+
+def test_complex_inputs_are_refused(rng):
+    lib, op = _operator(T(3), 3, 2)
+    theta = lib.transform(rng.uniform(-1, 1, size=(12, 3)))
+    y = rng.normal(size=12)
+    for solve in (solve_promote, newton_promote, admm_promote, cvxpy_promote):
+        with pytest.raises(TypeError, match="theta must be real"):
+            solve(theta + 1e-3j, y, op, 0.1)
+        with pytest.raises(TypeError, match="Y must be real"):
+            solve(theta, y + 1j, op, 0.1)
 
 
 @pytest.mark.parametrize("hint", [None, 3])
@@ -401,6 +423,13 @@ def test_alpha_zero_is_minimum_norm_least_squares(rng):
     theta = lib.transform(X)
     sol = admm_promote(theta, y, op, 0.0)
     np.testing.assert_allclose(sol.coef[0], np.linalg.lstsq(theta, y, rcond=None)[0], atol=1e-8)
+    # fewer samples than features: every solver gives the minimum-norm solution
+    # (the cvxpy backend handed the data term alone to the conic solver, which
+    # returned another minimiser, 0.33 away)
+    few, yf = theta[:6], y[:6]
+    ref = np.linalg.lstsq(few, yf, rcond=None)[0]
+    for solve in (admm_promote, newton_promote, cvxpy_promote):
+        np.testing.assert_allclose(solve(few, yf, op, 0.0).coef[0], ref, atol=1e-8)
 
 
 def test_divided_differences_with_exact_zeros():
