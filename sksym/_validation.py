@@ -79,6 +79,13 @@ def check_tol(tol, name="tol"):
     return check_real(tol, name, low=0.0)
 
 
+def check_rank_tol(tol, name="tol"):
+    """A relative singular-value threshold: in [0, 1) (at 1 every direction of a
+    null-space computation counts as zero: all 35 monomials of degree <= 4 in
+    3 variables came out as "SO(3)-invariant")."""
+    return check_real(tol, name, low=0.0, high=1.0, high_open=True)
+
+
 def check_alpha(alpha, name="alpha"):
     return check_real(alpha, name, low=0.0)
 

@@ -332,3 +332,14 @@ def test_null_space_zero_tol_on_a_rank_deficient_matrix():
     N = null_space([A], 6, tol=0.0)
     assert N.shape == (6, 3)
     np.testing.assert_allclose(A @ N, 0, atol=1e-12)
+
+
+def test_model_basis_checks_the_library_against_the_input_representation():
+    # a library fitted on 3 inputs with a 6-dimensional input_rep returned a
+    # (4, 1, 84) basis for a library of 20 features
+    from sksym.lie import equivariant_model_basis
+
+    lib = PolynomialFeatures(3).fit(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="3 input features but input_rep has size 6"):
+        equivariant_model_basis(lib, (V + V)(SO(3)), Scalar(SO(3)))
+    assert equivariant_model_basis(lib, V(SO(3)), Scalar(SO(3))).shape == (2, 1, 20)

@@ -104,3 +104,24 @@ def test_invariant_features_of_high_degree(degree):
     g = SO(2).sample(3, random_state=1)
     for h in g:
         np.testing.assert_allclose(f.transform(X @ h.T), f.transform(X), atol=1e-10)
+
+
+def test_projector_commutes_with_a_non_orthogonal_action():
+    # a 3-cycle in a sheared basis: the orthogonal projector Q Q^T gave outputs
+    # that moved by up to 8 under the group; the projection along the invariant
+    # complement is the Reynolds average
+    from sksym.groups import Group
+    from sksym.preprocessing import SymmetryProjector
+
+    cycle = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    S = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    g = S @ cycle @ np.linalg.inv(S)
+    X = np.random.RandomState(0).normal(size=(5, 3))
+    proj = SymmetryProjector(Group(discrete_generators=[g])).fit(X)
+    Xt = proj.transform(X)
+    np.testing.assert_allclose(proj.transform(X @ g.T), Xt, atol=1e-12)
+    np.testing.assert_allclose(Xt, (X + X @ g.T + X @ (g @ g).T) / 3, atol=1e-12)
+    np.testing.assert_allclose(Xt @ g.T, Xt, atol=1e-12)             # fixed points
+    # a shear has no invariant complement: refused
+    with pytest.raises(ValueError, match="not completely reducible"):
+        SymmetryProjector(Group(lie_algebra=[[[0.0, 1.0], [0.0, 0.0]]])).fit(np.ones((3, 2)))

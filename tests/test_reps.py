@@ -131,3 +131,14 @@ def test_huge_representations_are_refused_with_a_clear_error():
     # (it failed inside numpy's einsum with an allocation error)
     with pytest.raises(ValueError, match="size 1048576.*GiB"):
         (V ** 20)(SO(2)).equivariant_basis()
+
+
+@pytest.mark.parametrize("tol", [1.0, 2.0, "a", -1e-3, np.nan])
+def test_rank_tolerance_must_be_below_one(tol):
+    # tol=1 counted every direction as satisfied; a string failed inside numpy
+    with pytest.raises(ValueError, match=r"tol must be a float in \[0, 1\)"):
+        V(SO(3)).equivariant_basis(tol=tol)
+    from sksym.preprocessing import InvariantPolynomialFeatures
+
+    with pytest.raises(ValueError, match=r"tol must be a float in \[0, 1\)"):
+        InvariantPolynomialFeatures(SO(3), 2, tol=tol).fit(np.ones((2, 3)))

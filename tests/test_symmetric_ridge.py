@@ -226,3 +226,35 @@ def test_wide_quartic_model():
     assert model.n_free_parameters_ == 3              # 1, |x|^2, |x|^4
     g = SO(10).sample(1, random_state=0)[0]
     np.testing.assert_allclose(model.predict(X @ g.T), model.predict(X), rtol=1e-10)
+
+
+@pytest.mark.parametrize("center", [1e3, 1e4])
+def test_inputs_far_from_the_origin(center):
+    # least squares on the symmetric design, not normal equations on the
+    # library's Gram matrix (R^2 0.86 at inputs centred at 1e4)
+    from sksym.groups import T
+
+    for seed in range(2):
+        rng = np.random.RandomState(seed)
+        X = center + rng.normal(size=(200, 4))
+        y = (X[:, 0] - X[:, 2]) ** 3
+        model = SymmetricRidge(group=T(2), library=PolynomialFeatures(3), input_rep=V + V,
+                               alpha=1e-10).fit(X, y)
+        assert model.score(X, y) > 1 - 1e-6
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_equivariant_branch_matches_ridge_on_the_symmetric_design(fit_intercept, rng):
+    # SO(2) on two vectors, a vector output: the coefficients minimise the
+    # ridge objective over the basis (checked against sklearn on the design
+    # Z[(i, o), r] = theta_i . B_r[o], with the intercept's projection)
+    X = rng.normal(size=(40, 4))
+    Y = X[:, :2] * (1.0 + X[:, 2:3] ** 2) + 0.1 * rng.normal(size=(40, 2))
+    model = SymmetricRidge(group=SO(2), library=PolynomialFeatures(3), input_rep=V + V, output_rep=V,
+                           alpha=0.3, fit_intercept=fit_intercept).fit(X, Y)
+    B = model.equivariant_basis_
+    theta = model.library_.transform(X)
+    Z = np.einsum("ik,rok->ior", theta, B).reshape(-1, B.shape[0])
+    c = Ridge(alpha=0.3, fit_intercept=False).fit(Z, Y.ravel()).coef_     # V has no invariant: no intercept
+    np.testing.assert_allclose(model.coef_, np.tensordot(c, B, axes=1), atol=1e-9)
+    np.testing.assert_allclose(model.intercept_, 0.0, atol=1e-12)

@@ -8,7 +8,7 @@ import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_limit
-from .._validation import check_alpha, check_library, check_tol, resolve_reps
+from .._validation import check_alpha, check_library, check_rank_tol, check_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import Scalar
 from ._base import _BaseSINDy
@@ -299,7 +299,7 @@ default="finite_difference"
         threshold = check_threshold(self.threshold)
         alpha = check_alpha(self.alpha)
         max_iter = check_max_iter(self.max_iter)
-        tol = check_tol(self.tol)
+        tol = check_rank_tol(self.tol)
         X, Y, self._single_output = self._collect(X, y, t, reset=True)
         self.group_, self.state_rep_, self.output_rep_ = resolve_vector_field_reps(
             self.group, self.state_rep, X.shape[1], Y.shape[1]

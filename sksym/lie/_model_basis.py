@@ -137,6 +137,14 @@ def equivariant_model_basis(library, input_rep, output_rep, X=None, tol=1e-10):
     """
     G = input_rep.group
     n_out = output_rep.size
+    n_in = getattr(library, "n_features_in_", None)
+    if n_in is not None and n_in != input_rep.size:
+        # the cache is keyed by the representation's size: a library fitted on
+        # other inputs got the basis of another library, silently
+        raise ValueError(
+            f"The library was fitted on {n_in} input features but input_rep has size "
+            f"{input_rep.size}."
+        )
     if G.lie_dim == 0 and G.n_discrete == 0:
         K = np.asarray(library.transform(np.zeros((1, input_rep.size)))).shape[1]
         return np.eye(n_out * K).reshape(n_out * K, n_out, K)

@@ -577,8 +577,7 @@ class LieDerivative:
         """
         from ..reps._basis import _expand
 
-        if not np.isfinite(tol) or tol < 0:
-            raise ValueError(f"tol must be a non-negative float; got {tol!r}.")
+        tol = check_real(tol, "tol", low=0.0, high=1.0, high_open=True)
         K = self.n_library_features
         cache = {}
         out = []

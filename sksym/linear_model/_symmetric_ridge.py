@@ -1,13 +1,12 @@
 """Ridge regression restricted exactly to equivariant models."""
 
-import warnings
 
 import numpy as np
 import scipy.linalg
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import DictionaryRegressor
-from .._validation import check_alpha, check_library, check_tol, resolve_reps
+from .._validation import check_alpha, check_library, check_rank_tol, check_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import ScalarRep
 from ..reps._basis import _expand
@@ -116,7 +115,7 @@ class SymmetricRidge(DictionaryRegressor):
         self : SymmetricRidge
         """
         alpha = check_alpha(self.alpha)
-        tol = check_tol(self.tol)
+        tol = check_rank_tol(self.tol)
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise TypeError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
@@ -152,13 +151,15 @@ class SymmetricRidge(DictionaryRegressor):
         else:
             theta_mean, y_mean = np.zeros(K), np.zeros(n_out)
             U = np.zeros((n_out, 0))
-        Tw = theta if sw is None else theta * sw[:, None]
-        Gram = theta.T @ Tw                    # (K, K): the data enter only through
-        Cross = Y.T @ Tw                       # these sufficient statistics
+        root = None if sw is None else np.sqrt(sw)[:, None]
         Q = np.eye(n_out) - U @ U.T            # output directions the intercept cannot absorb
         r = basis.shape[0]
         terms = _expand(self.output_rep_)
         all_scalar = all(isinstance(t, ScalarRep) for t, _ in terms)
+        # least squares on the symmetric design Z (samples x free parameters),
+        # not normal equations on the K x K Gram matrix of the library: those
+        # squared its condition number (inputs centred at 1e4 with a cubic
+        # library: R^2 0.86 where Ridge on Z reaches 1) and cost O(r^2 K^2)
         if r == 0:
             W = np.zeros((n_out, K))
         elif all_scalar and np.allclose(Q, 0):
@@ -166,31 +167,37 @@ class SymmetricRidge(DictionaryRegressor):
             Bs = equivariant_model_basis(
                 self.library_, self.input_rep_, ScalarRep(self.group_), X, tol
             )[:, 0, :]
-            H = Bs @ Gram @ Bs.T
-            g = Bs @ Cross.T
-            C = _ridge_solve(H, g, alpha)
+            Z = theta @ Bs.T                   # (n, r)
+            C = _ridge_lstsq(Z, Y, root, alpha)
             W = C.T @ Bs
         else:
-            H = np.einsum("rok,kl,tol->rt", basis, Gram, basis)
-            g = np.einsum("rok,ok->r", basis, Cross)
+            # rows (sample, output): Z[(i, o), r] = theta_i . B_r[o]
+            Z = (theta @ basis.reshape(r * n_out, K).T).reshape(len(theta), r, n_out)
+            Zf = Z.transpose(0, 2, 1).reshape(-1, r)
+            Yf = Y.reshape(-1, 1)
+            w = None if root is None else np.repeat(root, n_out, axis=0)
             if self.fit_intercept and np.any(Q):
-                m = np.einsum("ab,rbk,k->ra", Q, basis, theta_mean)   # Q B_r theta_mean
-                H = H + S * m @ m.T
-                g = g + S * m @ (Q @ y_mean)
-            c = _ridge_solve(H, g[:, None], alpha)[:, 0]
+                # the part of the mean the intercept cannot absorb: sqrt(S) Q (y_mean - W theta_mean)
+                m = np.einsum("ab,rbk,k->ar", Q, basis, theta_mean)   # (n_out, r)
+                Zf = np.vstack([Zf, np.sqrt(S) * m])
+                Yf = np.vstack([Yf, np.sqrt(S) * (Q @ y_mean)[:, None]])
+                if w is not None:
+                    w = np.vstack([w, np.ones((n_out, 1))])
+            c = _ridge_lstsq(Zf, Yf, w, alpha)[:, 0]
             W = np.tensordot(c, basis, axes=1)
         b = U @ (U.T @ (y_mean - W @ theta_mean)) if self.fit_intercept else np.zeros(n_out)
         return W, b
 
 
-def _ridge_solve(H, g, alpha):
-    """Solve ``(H + alpha I) c = g``: Cholesky, or, when the matrix is singular
-    or too ill-conditioned for it (badly scaled features), the SVD-based
-    least-squares solution."""
-    A = H + alpha * np.eye(H.shape[0])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
-            return scipy.linalg.solve(A, g, assume_a="pos", check_finite=False)
-    except (scipy.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
-        return scipy.linalg.lstsq(A, g, check_finite=False)[0]
+def _ridge_lstsq(Z, Y, root_weights, alpha):
+    """``argmin_C ||D (Y - Z C)||^2 + alpha ||C||^2`` (``D`` the diagonal of
+    ``root_weights``, or the identity), by an SVD of ``D Z``: no normal equations."""
+    if root_weights is not None:
+        Z, Y = Z * root_weights, Y * root_weights
+    U, s, Vt = scipy.linalg.svd(Z, full_matrices=False, check_finite=False, lapack_driver="gesdd")
+    if alpha > 0:
+        f = s / (s * s + alpha)
+    else:                                      # minimum norm: drop the rounding-level directions
+        keep = s > max(Z.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)
+        f = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+    return Vt.T @ (f[:, None] * (U.T @ Y))

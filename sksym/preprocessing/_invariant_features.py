@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_tol, resolve_reps
+from .._validation import check_rank_tol, check_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import Scalar
 
@@ -116,7 +116,7 @@ class InvariantPolynomialFeatures(TransformerMixin, BaseEstimator):
         """
         if not isinstance(self.degree, numbers.Integral) or isinstance(self.degree, bool) or self.degree < 0:
             raise ValueError(f"degree must be a non-negative integer; got {self.degree!r}.")
-        tol = check_tol(self.tol)
+        tol = check_rank_tol(self.tol)
         X = validate_data(self, X)
         self.group_, in_rep, out_rep = resolve_reps(self.group, self.input_rep, None, X.shape[1], 1)
         self.polynomial_features_ = PolynomialFeatures(

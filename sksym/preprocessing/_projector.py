@@ -1,22 +1,25 @@
-"""Orthogonal projection of samples onto the fixed subspace of a representation."""
+"""Projection of samples onto the fixed subspace of a representation, along its invariant complement."""
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_tol, resolve_reps
+from .._validation import check_rank_tol, check_tol, resolve_reps
 
 __all__ = ["SymmetryProjector"]
 
 
 class SymmetryProjector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Project each sample orthogonally onto the fixed subspace of the group.
+    """Project each sample onto the fixed subspace of the group.
 
     The fixed subspace ``{x : rho(g) x = x for all g}`` is the null space of the
-    stacked Lie-algebra and discrete-generator constraints. For a finite group
-    acting by orthogonal matrices the projection equals the Reynolds operator
-    ``x -> mean_g rho(g) x``; for a Lie group it is the orthogonal projector onto
-    the null space of ``drho``.
+    stacked Lie-algebra and discrete-generator constraints. The projection is
+    along the invariant complement (the common zeros of the invariant linear
+    functionals), so it commutes with the action: for a finite group it is the
+    Reynolds operator ``x -> mean_g rho(g) x``, and for an action by orthogonal
+    matrices it is the orthogonal projector. An action that is not completely
+    reducible (a shear) has no such projection, and ``fit`` raises a
+    ``ValueError``.
 
     Parameters
     ----------
@@ -31,7 +34,8 @@ class SymmetryProjector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Attributes
     ----------
     projection_ : ndarray of shape (n_features, n_features)
-        The orthogonal projector ``Q Q^T``.
+        The projector ``P`` (on column vectors: ``transform`` returns
+        ``X P^T``); ``Q Q^T`` for orthogonal actions.
     components_ : ndarray of shape (n_fixed, n_features)
         Orthonormal basis ``Q^T`` of the fixed subspace.
     n_components_ : int
@@ -76,7 +80,7 @@ class SymmetryProjector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : SymmetryProjector
         """
-        tol = check_tol(self.tol)
+        tol = check_rank_tol(self.tol)
         X = validate_data(self, X)
         group, rep, _ = resolve_reps(self.group, self.input_rep, None, X.shape[1])
         if rep.is_affine:
@@ -86,8 +90,22 @@ class SymmetryProjector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "an input_rep without translations."
             )
         Q = rep.equivariant_basis(tol=tol)
+        # the projector must commute with the action: onto the fixed subspace
+        # along its invariant complement, the common zeros of the invariant
+        # functionals (the dual's fixed vectors L); Q Q^T when the action is
+        # orthogonal (L spans the same space). Q Q^T alone, for a conjugated
+        # permutation, gave outputs that changed by up to 8 under the group.
+        L = rep.T.equivariant_basis(tol=tol) if Q.shape[1] else Q
+        A = L.T @ Q
+        if L.shape[1] != Q.shape[1] or (Q.shape[1] and np.linalg.cond(A) > 1.0 / max(tol, 1e-12)):
+            raise ValueError(
+                f"The action of {group} on the features has no invariant complement to its "
+                f"fixed subspace ({Q.shape[1]} fixed directions, {L.shape[1]} invariant "
+                "functionals): it is not completely reducible (a shear, for example), so no "
+                "projection onto the fixed subspace commutes with it."
+            )
         self.components_ = Q.T
-        self.projection_ = Q @ Q.T
+        self.projection_ = Q @ np.linalg.solve(A, L.T) if Q.shape[1] else Q @ Q.T
         self.n_components_ = Q.shape[1]
         return self
 
@@ -104,7 +122,7 @@ class SymmetryProjector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        return X @ self.projection_
+        return X @ self.projection_.T
 
     def inverse_transform(self, X):
         """Return the projected points (see Notes): a right inverse.
@@ -120,4 +138,4 @@ class SymmetryProjector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        return X @ self.projection_
+        return X @ self.projection_.T
