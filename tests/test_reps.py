@@ -142,3 +142,14 @@ def test_rank_tolerance_must_be_below_one(tol):
 
     with pytest.raises(ValueError, match=r"tol must be a float in \[0, 1\)"):
         InvariantPolynomialFeatures(SO(3), 2, tol=tol).fit(np.ones((2, 3)))
+
+
+def test_elements_of_the_wrong_dimension_are_refused():
+    # a 2x2 matrix given to a representation of SO(3) came back as a 2x2 "rho"
+    with pytest.raises(ValueError, match=r"g must have shape \(3, 3\) for SO\(3\); got \(2, 2\)"):
+        V(SO(3)).rho(np.eye(2))
+    with pytest.raises(ValueError, match=r"g must have shape \(3, 3\)"):
+        (V * V)(SO(3)).rho(np.eye(2)[None])
+    with pytest.raises(ValueError, match=r"A must have shape \(3, 3\)"):
+        V(SO(3)).drho(np.zeros((2, 2)))
+    assert V(SE(2)).rho(np.eye(3)).shape == (2, 2)          # homogeneous elements of affine groups

@@ -22,6 +22,15 @@ def _stack(a, name):
         raise ValueError(f"{name} must be one matrix or a stack of matrices; got shape {a.shape}.")
     return a, False
 
+def _check_element_shape(a, name, group, linear, affine):
+    """Matrices of the group's dimension (``affine`` ones only for affine groups):
+    a 2x2 matrix given to a representation of SO(3) came back as a 2x2 "rho"."""
+    allowed = [linear] + ([affine] if group.affine else [])
+    if a.shape[1:] not in allowed:
+        shapes = " or ".join(str(t) for t in allowed)
+        raise ValueError(f"{name} must have shape {shapes} for {group.name}; got {a.shape[1:]}.")
+
+
 _MAX_CONSTRAINT_ENTRIES = 2 ** 28    # 2 GiB of float64: above it constraint_matrices refuses
 
 
@@ -184,8 +193,9 @@ class Rep:
         -------
         rho : ndarray of shape (size, size) or (n, size, size)
         """
-        self._require_group()
+        G = self._require_group()
         g, single = _stack(g, "g")
+        _check_element_shape(g, "g", G, (G.d, G.d), (G.d + 1, G.d + 1))
         out = self._rho(g)
         return out[0] if single else out
 
@@ -201,8 +211,9 @@ class Rep:
         -------
         drho : ndarray of shape (size, size) or (n, size, size)
         """
-        self._require_group()
+        G = self._require_group()
         A, single = _stack(A, "A")
+        _check_element_shape(A, "A", G, (G.d, G.d), (G.d, G.d + 1))
         out = self._drho(A)
         return out[0] if single else out
 
