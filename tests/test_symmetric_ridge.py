@@ -258,3 +258,16 @@ def test_equivariant_branch_matches_ridge_on_the_symmetric_design(fit_intercept,
     c = Ridge(alpha=0.3, fit_intercept=False).fit(Z, Y.ravel()).coef_     # V has no invariant: no intercept
     np.testing.assert_allclose(model.coef_, np.tensordot(c, B, axes=1), atol=1e-9)
     np.testing.assert_allclose(model.intercept_, 0.0, atol=1e-12)
+
+
+def test_huge_features_do_not_overflow(rng):
+    # s / (s^2 + alpha) overflowed for quadratic features of size 1e300: the
+    # model came out constant (R^2 0) with only a RuntimeWarning
+    X = 1e150 * rng.normal(size=(50, 3))
+    y = np.sum((X / 1e150) ** 2, axis=1)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model = SymmetricRidge(group=SO(3), library=PolynomialFeatures(2)).fit(X, y)
+    assert model.score(X, y) > 1 - 1e-9

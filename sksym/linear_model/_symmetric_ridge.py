@@ -195,8 +195,8 @@ def _ridge_lstsq(Z, Y, root_weights, alpha):
     if root_weights is not None:
         Z, Y = Z * root_weights, Y * root_weights
     U, s, Vt = scipy.linalg.svd(Z, full_matrices=False, check_finite=False, lapack_driver="gesdd")
-    if alpha > 0:
-        f = s / (s * s + alpha)
+    if alpha > 0:                              # s / (s^2 + alpha), without overflow at s ~ 1e300
+        f = np.where(s > 0, 1.0 / (s + alpha / np.where(s > 0, s, 1.0)), 0.0)
     else:                                      # minimum norm: drop the rounding-level directions
         keep = s > max(Z.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)
         f = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
