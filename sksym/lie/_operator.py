@@ -389,12 +389,16 @@ class LieDerivative:
             ``L[j, p] = (L_xi_j F)(x_p)``, weighted by ``1 / sqrt(n_points)``.
         """
         W = self._check_W(W)
-        JW = np.einsum("ok,pkd->pod", W, self.jacobian)      # DF at the points
+        # batched matrix products (np.einsum without a path loops in C, ~10x slower:
+        # 88 ms per call for GL(20) with two outputs at 500 points)
+        JW = np.matmul(W, self.jacobian)                       # DF at the points, (p, o, d)
         F = self.theta @ W.T                                   # F at the points
         if intercept is not None:
             F = F + np.asarray(intercept, dtype=float).reshape(1, self.n_outputs)
-        L = np.einsum("pod,qpd->qpo", JW, self.vector_fields)
-        L -= np.einsum("qab,pb->qpa", self.output_generators, F)
+        L = np.matmul(self.vector_fields.transpose(1, 0, 2), JW.transpose(0, 2, 1)).transpose(1, 0, 2)
+        B = self.output_generators
+        if np.any(B):
+            L -= np.matmul(F, B.transpose(0, 2, 1))              # B_xi F, (q, p, o)
         L -= self.output_translations[:, None, :]
         return L * self.weight
 
