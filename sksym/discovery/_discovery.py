@@ -95,7 +95,7 @@ def _output_scales(out_rep, F):
     return np.where(constant | (sd == 0) | ~np.isfinite(sd), 1.0, sd)
 
 
-def _refit_noise_level(estimator, fitted, X, y, Y, points, in_rep, out_rep, W, M, rng):
+def _refit_draws(estimator, fitted, X, y, Y, points, in_rep, out_rep, W, M, rng):
     """Plausible errors of an estimator's ``M``: the estimator refitted (a clone,
     same parameters) on the targets plus Gaussian noise of the size of its
     residuals, ``_N_NOISE_DRAWS`` times; the changes of ``M``, an array of shape
@@ -213,7 +213,7 @@ class SymmetryDiscovery(BaseEstimator):
         Ascending singular values of ``xi -> L_xi F`` over the orthonormal
         candidate basis (root-mean-square of the Lie derivative over the
         evaluation points). When each direction is judged against its own
-        noise (``tol="auto"`` with a library, see Notes), the sizes along
+        error (``direction_noise_levels_`` is set, see Notes), the sizes along
         ``generators_`` and then along ``broken_generators_``, ascending
         within each.
     generators_ : ndarray of shape (k, d, d) or (k, d, d + 1)
@@ -523,7 +523,7 @@ class SymmetryDiscovery(BaseEstimator):
             M = op.matrix(W)
 
             def estimator_noise(M):
-                return _refit_noise_level(est, est_fitted, X, y, Y, points, in_rep, out_rep, W, M, rng)
+                return _refit_draws(est, est_fitted, X, y, Y, points, in_rep, out_rep, W, M, rng)
 
             return M, None, _reference_scale(op, out_rep, W, op.theta @ W.T), estimator_noise, None
         self.library_ = check_library(self.library, X)
