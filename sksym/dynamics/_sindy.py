@@ -8,7 +8,7 @@ import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_limit
-from .._validation import check_alpha, check_library, check_rank_tol, check_tol, resolve_reps
+from .._validation import check_alpha, check_library, check_rank_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import Scalar
 from ._base import _BaseSINDy

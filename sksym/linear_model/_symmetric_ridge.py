@@ -6,7 +6,7 @@ import scipy.linalg
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._base import DictionaryRegressor
-from .._validation import check_alpha, check_library, check_rank_tol, check_tol, resolve_reps
+from .._validation import check_alpha, check_library, check_rank_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import ScalarRep
 from ..reps._basis import _expand

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_rank_tol, check_tol, resolve_reps
+from .._validation import check_rank_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import Scalar
 

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_rank_tol, check_tol, resolve_reps
+from .._validation import check_rank_tol, resolve_reps
 
 __all__ = ["SymmetryProjector"]
 
