@@ -28,3 +28,10 @@ def check_real(value, name, low=None, high=None, low_open=False, high_open=False
             expected = f"a float in {lo}{'-inf' if low is None else f'{low:g}'}, {high:g}{hi}"
         raise ValueError(f"{name} must be {expected}; got {value!r}.")
     return float(value)
+
+
+def check_rank_tol(tol, name="tol"):
+    """A relative singular-value threshold: in [0, 1) (at 1 every direction of a
+    null-space computation counts as zero: all 35 monomials of degree <= 4 in
+    3 variables came out as "SO(3)-invariant")."""
+    return check_real(tol, name, low=0.0, high=1.0, high_open=True)

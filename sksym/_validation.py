@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.preprocessing import PolynomialFeatures
 
-from ._checks import check_real
+from ._checks import check_rank_tol, check_real  # noqa: F401 (check_rank_tol re-exported)
 from .groups import Group, Trivial
 from .reps import Rep, Scalar, V
 
@@ -77,13 +77,6 @@ def check_library(library, X, default_degree=2):
 
 def check_tol(tol, name="tol"):
     return check_real(tol, name, low=0.0)
-
-
-def check_rank_tol(tol, name="tol"):
-    """A relative singular-value threshold: in [0, 1) (at 1 every direction of a
-    null-space computation counts as zero: all 35 monomials of degree <= 4 in
-    3 variables came out as "SO(3)-invariant")."""
-    return check_real(tol, name, low=0.0, high=1.0, high_open=True)
 
 
 def check_alpha(alpha, name="alpha"):

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.linalg import expm
 from sklearn.utils import check_random_state
 
-from .._checks import check_real
+from .._checks import check_rank_tol, check_real
 from .._linalg import rank_tol
 
 __all__ = ["Group"]
@@ -468,7 +468,7 @@ class Group:
         >>> SO(3).subgroup([[0.0, 0.0, 1.0]]).lie_dim
         1
         """
-        check_real(tol, "tol", low=0.0, high=1.0, high_open=True)
+        check_rank_tol(tol)
         q = self.lie_dim
         basis = self.lie_algebra.reshape(q, int(np.prod(self.lie_algebra.shape[1:])))
         if lie_algebra is None:

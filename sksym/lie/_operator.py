@@ -22,7 +22,7 @@ import scipy.sparse.csgraph
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 
-from .._checks import check_real
+from .._checks import check_rank_tol, check_real
 from .._linalg import _compress_rows, null_space, rank_tol
 from ..libraries import library_degree, library_jacobian
 from ..reps import Rep
@@ -581,7 +581,7 @@ class LieDerivative:
         """
         from ..reps._basis import _expand
 
-        tol = check_real(tol, "tol", low=0.0, high=1.0, high_open=True)
+        tol = check_rank_tol(tol)
         K = self.n_library_features
         cache = {}
         out = []

@@ -274,8 +274,9 @@ def _reference_scale(op, out_rep, W, F):
         if affine:
             T = T + out_rep.dtau(op.lie_algebra)[:, None, :]
         return float(np.sqrt(np.mean(np.sum(T ** 2, axis=(1, 2)))) * op.weight)
-    JW = np.einsum("ok,pkd->pod", np.asarray(W, dtype=float), op.jacobian)     # DF at the points
-    total = np.einsum("pod,qpd->", JW ** 2, op.vector_fields ** 2)             # sum of squared terms
+    JW = np.matmul(np.asarray(W, dtype=float), op.jacobian)                    # DF at the points, (p, o, d)
+    # sum over p, o, q, d of (d_d F_o)^2 xi_q^d^2, without the (q, p, o, d) products
+    total = float(np.sum((JW ** 2).sum(axis=1) * (op.vector_fields ** 2).sum(axis=0)))
     return float(np.sqrt(total / op.n_generators) * op.weight)
 
 

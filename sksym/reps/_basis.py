@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
 
-from .._checks import check_real
+from .._checks import check_rank_tol
 from .._linalg import null_space
 from ._rep import DualRep, SumRep, TensorRep
 
@@ -47,7 +47,7 @@ def equivariant_basis(rep, tol=1e-10, method="auto"):
     rep._require_group()
     if method not in ("auto", "dense", "sparse"):
         raise ValueError(f"method must be 'auto', 'dense' or 'sparse'; got {method!r}.")
-    tol = check_real(tol, "tol", low=0.0, high=1.0, high_open=True)
+    tol = check_rank_tol(tol)
     blocks = []
     for term, idx in _expand(rep):
         Q = _term_basis(term, float(tol), method)
