@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-from sksym.exceptions import FiniteDifferenceWarning
-from sksym.groups import GL, O, SE, SO, Lorentz, Scaling, T
+from sksym.exceptions import FewPointsWarning, FiniteDifferenceWarning
+from sksym.groups import GL, O, SE, SO, Lorentz, Permutation, Scaling, T
 from sksym.libraries import FunctionLibrary, library_jacobian, polynomial_jacobian
 from sksym.libraries._jacobian import finite_difference_jacobian
 from sksym.lie import LieDerivative, null_space, principal_angles, unisolvent_points
@@ -316,6 +316,34 @@ def test_lie_derivative_needs_more_points_than_monomials():
     lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
     with pytest.raises(ValueError, match="oversample"):
         LieDerivative(lib, V(SO(3)), Scalar(SO(3)), oversample=0.1)
+
+
+def test_too_few_points_warn_and_enough_do_not(rng):
+    # the permutations are checked at the points: 5 points for the 20 cubic
+    # monomials in 3 variables gave 10 "S3-invariant" cubics instead of 7, silently
+    G = Permutation(3)
+    cubic = PolynomialFeatures(3).fit(np.zeros((1, 3)))
+    with pytest.warns(FewPointsWarning, match="at 5 points, fewer than the 20"):
+        few = LieDerivative(cubic, V(G), Scalar(G), points=rng.uniform(-1, 1, (5, 3)))
+    assert few.equivariant_basis().shape[0] > 7
+    quadratic = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewPointsWarning)
+        enough = LieDerivative(cubic, V(G), Scalar(G), points=rng.uniform(-1, 1, (20, 3)))
+        assert enough.equivariant_basis().shape[0] == 7
+        # translations lower the degree: L_xi F of a quadratic is affine (4 coefficients)
+        LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (4, 3)))
+    with pytest.warns(FewPointsWarning, match="at 3 points, fewer than the 4"):
+        LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (3, 3)))
+    with pytest.warns(FewPointsWarning, match="at 9 points, fewer than the 10"):
+        LieDerivative(quadratic, V(SO(3)), Scalar(SO(3)), points=rng.uniform(-1, 1, (9, 3)))
+    sines = FunctionLibrary(np.sin).fit(np.zeros((1, 3)))
+    with pytest.warns(FewPointsWarning, match="the 3 functions of the library"):
+        LieDerivative(sines, V(SO(3)), Scalar(SO(3)), points=rng.normal(size=(2, 3)))
+    with pytest.raises(ValueError, match="n_points >= 1"):
+        LieDerivative(cubic, V(G), Scalar(G), points=np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="finite"):
+        LieDerivative(cubic, V(G), Scalar(G), points=np.full((30, 3), np.nan))
 
 
 @pytest.mark.parametrize("degree", [4, 10, 20])

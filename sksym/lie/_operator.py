@@ -14,6 +14,7 @@ elements ``h`` give the constraints ``W Theta(h x) - rho_out(h) W Theta(x) = 0``
 from functools import cached_property
 from math import comb
 import numbers
+import warnings
 
 import numpy as np
 import scipy.linalg
@@ -24,6 +25,7 @@ from sklearn.utils import check_random_state
 
 from .._checks import check_rank_tol, check_real
 from .._linalg import _compress_rows, null_space, rank_tol
+from ..exceptions import FewPointsWarning
 from ..libraries import library_degree, library_jacobian
 from ..reps import Rep
 
@@ -196,8 +198,14 @@ class LieDerivative:
             raise ValueError(
                 f"points must have shape (n_points, {self.n_features}); got {points.shape}."
             )
+        if points.shape[0] == 0:
+            raise ValueError(f"points must have shape (n_points, {self.n_features}) with n_points >= 1; "
+                             "got no points.")
+        if not np.all(np.isfinite(points)):
+            raise ValueError("points must be finite.")
         self.points = points
         self.weight = 1.0 / np.sqrt(points.shape[0])
+        self._warn_few_points()
 
     # ------------------------------------------------------------------ pieces
     @property
@@ -427,6 +435,34 @@ class LieDerivative:
         F = self.theta @ W.T
         FH = self._discrete_theta @ W.T
         return (FH - np.einsum("kab,pb->kpa", self._discrete_rho, F)) * self.weight
+
+    def _warn_few_points(self):
+        """:class:`~sksym.exceptions.FewPointsWarning` when the points cannot
+        determine the functions the operator constrains: for polynomial
+        libraries polynomials of the library's degree (one less when the
+        generators are translations only and there are no discrete elements),
+        ``C(d + k, k)`` coefficients; for other libraries at least the ``K``
+        dictionary functions."""
+        n, d = self.points.shape
+        has_discrete = len(self.discrete_elements) > 0
+        if self.n_generators == 0 and not has_discrete:
+            return
+        if self.degree is not None:
+            k = self.degree
+            translations_only = not np.any(self.input_rep.drho(self.lie_algebra))
+            if k > 0 and translations_only and not has_discrete:
+                k -= 1                                 # L_xi F = DF xi has degree k - 1
+            need, what = comb(d + k, k), f"polynomials of degree {k} in {d} variables"
+        else:
+            need = int(np.asarray(self.library.transform(self.points[:1])).shape[1])
+            what = f"the {need} functions of the library"
+        if n < need:
+            warnings.warn(
+                f"The Lie derivative is evaluated at {n} points, fewer than the {need} it takes "
+                f"to determine {what}: models that break the symmetry between the points pass "
+                "as symmetric (equivariant bases and discovered symmetries can be too large). "
+                "Pass more points.",
+                FewPointsWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ enforce
     def _exact_blocks(self, rep):
