@@ -29,36 +29,46 @@ _N_NOISE_DRAWS = 5
 _N_COVARIANCE_DRAWS = 32
 
 
+def _factored_covariance(matrices, sigma, F, rng):
+    """``E[M(dW)^T M(dW)]`` (q x q) for random ``dW`` of shape (n_out, K) with
+    independent rows ``dW_o = sigma_o F z_o`` (``z_o`` standard normal), ``M``
+    linear, ``matrices`` evaluating it on a stack of ``dW`` (shape (b, rows,
+    q)): exact from the columns of ``F`` one row at a time when that takes at
+    most ``_N_COVARIANCE_DRAWS`` evaluations, otherwise the mean over that
+    many random draws (``rng``)."""
+    n_out, (K, k) = sigma.size, F.shape
+    if n_out * k <= _N_COVARIANCE_DRAWS:
+        dW = np.zeros((n_out, k, n_out, K))
+        for o in range(n_out):
+            dW[o, :, o] = sigma[o] * F.T
+        dW, n = dW.reshape(n_out * k, n_out, K), 1
+    else:
+        z = rng.normal(size=(_N_COVARIANCE_DRAWS, n_out, k))
+        dW, n = sigma[:, None] * (z @ F.T), _N_COVARIANCE_DRAWS
+    M = matrices(dW)
+    M = M.reshape(-1, M.shape[-1])
+    return M.T @ M / n
+
+
 def _error_covariance(op, fit, rng):
     """``E[dM^T dM]`` (q x q) for the errors ``dM = M(W + dW, b + db) - M(W, b)``
     of a :func:`~sksym.discovery._fit.fit_ridge` fit: its noise (rows of ``dW``
     independent, ``Cov(w_o) = sigma_o^2 F F^T``, and ``db = -dW t_mean``: the
-    intercept moves with ``W``), exact from the columns of ``F`` one output at
-    a time when that takes at most ``_N_COVARIANCE_DRAWS`` evaluations of the
-    operator, otherwise the mean over that many random draws (``rng``); plus
-    the penalty's bias."""
-    n_out, K = fit.W.shape
-    offset = op.matrix(np.zeros((n_out, K)), intercept=np.zeros(n_out))
+    intercept moves with ``W``; :func:`_factored_covariance`), plus the
+    penalty's bias."""
+    def matrices(dW):
+        return op._linear_matrices(dW, intercepts=-dW @ fit.t_mean)
 
-    def change(dW):
-        dM = op.matrix(dW, intercept=-dW @ fit.t_mean) - offset
-        return dM.T @ dM
+    C = _factored_covariance(matrices, fit.sigma, fit.cov_factor, rng)
+    bias = matrices(fit.bias[None])[0]
+    return C + bias.T @ bias
 
-    q = offset.shape[1]
-    C = np.zeros((q, q))
-    F, sigma = fit.cov_factor, fit.sigma
-    if n_out * F.shape[1] <= _N_COVARIANCE_DRAWS:
-        for o in range(n_out):
-            for i in range(F.shape[1]):
-                dW = np.zeros((n_out, K))
-                dW[o] = sigma[o] * F[:, i]
-                C += change(dW)
-    else:
-        for _ in range(_N_COVARIANCE_DRAWS):
-            C += change(sigma[:, None] * (rng.normal(size=(n_out, F.shape[1])) @ F.T))
-        C /= _N_COVARIANCE_DRAWS
-    C += change(fit.bias)
-    return C
+
+def _equation_covariance(op, factors, rng):
+    """``E[M(dH)^T M(dH)]`` (q x q) for the errors ``dH`` of the equations
+    (:func:`~sksym.discovery._fit.fit_equations`' factors; no intercept)."""
+    sigma, F = factors
+    return _factored_covariance(op._linear_matrices, sigma, F, rng)
 
 
 def _robust_rms(A, axis=None):
@@ -238,12 +248,13 @@ class SymmetryDiscovery(BaseEstimator):
     direction_noise_levels_ : ndarray of shape (q,) or None
         Three times the root-mean-square size that the fit's errors give the
         Lie derivative along each direction of ``singular_values_`` (noise
-        and the ridge penalty's bias, or the spread over an estimator's
-        refits). The symmetries are the span of directions within it (each
+        and the ridge penalty's bias, the errors of a data set's equations,
+        or the spread over an estimator's refits). The symmetries are the span of directions within it (each
         of ``generators_`` is); a broken direction may be within its own
         level too, the complement being orthogonal rather than spanned by
-        directions beyond it. ``tol="auto"`` with a library and a residual,
-        or with an estimator that was refitted; None otherwise.
+        directions beyond it. ``tol="auto"`` with a library and a residual
+        (or equations with a residual, ``target="data"``), or with an
+        estimator that was refitted; None otherwise.
     library_ : transformer
         The fitted dictionary (None with ``estimator``). With
         ``target="data"`` and a polynomial library, it includes the
@@ -431,7 +442,7 @@ class SymmetryDiscovery(BaseEstimator):
         estimator_noise = covariance = None
         if self.target == "data":
             X = validate_data(self, X, ensure_min_samples=2)
-            M, noise, reference = self._data_matrix(X, rng)
+            M, noise, reference, covariance = self._data_matrix(X, rng)
         else:
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, ensure_min_samples=2)
             M, noise, reference, estimator_noise, covariance = self._function_matrix(X, y, alpha, rng)
@@ -577,7 +588,8 @@ class SymmetryDiscovery(BaseEstimator):
                 "samples or a smaller library.",
                 UserWarning, stacklevel=3,
             )
-        H, _, dH = fit_equations(theta, n_draws=_N_NOISE_DRAWS, random_state=rng)
+        H, _, dH, factors = fit_equations(theta, n_draws=_N_NOISE_DRAWS, random_state=rng,
+                                          return_factors=True)
         self.equations_ = H
         m = H.shape[0]
         G = self.candidates_
@@ -585,16 +597,18 @@ class SymmetryDiscovery(BaseEstimator):
         points = self._points(X, rng, library_degree(self.library_), allow_box=False)
         if m == 0:
             q = G.lie_dim
-            return np.zeros((0, q)), None, None
+            return np.zeros((0, q)), None, None, None
         out_rep = (m * Scalar)(G)
         op = LieDerivative(self.library_, in_rep, out_rep, points=points)
         M = op.matrix(H)
-        noise = None
+        noise = covariance = None
         if np.any(dH):
             noise = perturbation_noise_level(np.array([op.matrix(d) for d in dH]))
+            # each direction against its own error (as for target="function")
+            covariance = _equation_covariance(op, factors, rng)
         # the equations are invariant outputs: the terms (d_j h) xi_j that cancel
         # for a symmetry are the scale of a broken direction
-        return M, noise, _reference_scale(op, out_rep, H, op.theta @ H.T)
+        return M, noise, _reference_scale(op, out_rep, H, op.theta @ H.T), covariance
 
     # ------------------------------------------------------------------ score
     def score(self, X, y=None):

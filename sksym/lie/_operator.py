@@ -429,6 +429,28 @@ class LieDerivative:
         L = self.apply(W, intercept)
         return L.reshape(self.n_generators, -1).T
 
+    def _linear_matrices(self, Ws, intercepts=None):
+        """:meth:`matrix` for a stack of models without the constant
+        ``t_xi`` (the linear part of ``(W, b) -> M``), in one batched product
+        instead of one call per model (covariances of fit errors): ``Ws`` of
+        shape (b, n_outputs, K), ``intercepts`` of shape (b, n_outputs);
+        returns shape (b, n_points * n_outputs, q)."""
+        Ws = np.asarray(Ws, dtype=float)
+        b, o, K = Ws.shape
+        W2 = Ws.reshape(b * o, K)
+        JW = np.matmul(W2, self.jacobian)                                   # (p, b o, d)
+        L = np.matmul(self.vector_fields.transpose(1, 0, 2), JW.transpose(0, 2, 1))   # (p, q, b o)
+        p, q = L.shape[:2]
+        L = L.reshape(p, q, b, o)
+        B = self.output_generators
+        if np.any(B):
+            F = (self.theta @ W2.T).reshape(p, b, o)
+            if intercepts is not None:
+                F = F + np.asarray(intercepts, dtype=float).reshape(1, b, o)
+            L -= np.matmul(F[:, None], B.transpose(0, 2, 1)[None])          # B_xi F, (p, q, b, o)
+        L = L.transpose(2, 1, 0, 3).reshape(b, q, p * o)
+        return L.transpose(0, 2, 1) * self.weight
+
     def discrete_residual(self, W):
         """``F(h x) - rho_out(h) F(x)`` at the points, shape (k, n_points, n_outputs)."""
         W = self._check_W(W)

@@ -134,6 +134,20 @@ def test_noisy_sphere_data(rng):
     assert 0 < disc.noise_level_ < 0.1 * disc.singular_values_[3]
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_noisy_sphere_away_from_the_origin_judges_each_direction_by_its_error(seed):
+    # a sphere centred at (10, 10, 10) with 3% noise, candidates SE(3): one noise level
+    # for all directions counted a fourth (broken) direction as a symmetry on every seed
+    rng = np.random.RandomState(seed)
+    X = 10 + sphere(500, 3, rng) + 0.03 * rng.normal(size=(500, 3))
+    disc = SymmetryDiscovery(target="data", candidates=SE(3), random_state=seed).fit(X)
+    assert disc.n_symmetries_ == 3
+    assert disc.direction_noise_levels_ is not None
+    centre = np.full(3, 10.0)
+    about_centre = [np.c_[A, -A @ centre] for A in SO(3).lie_algebra]   # rotations about it
+    assert largest_angle(disc.generators_, about_centre) < 0.05
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("noise", [0.001, 0.03, 0.1])
 @pytest.mark.parametrize("seed", range(3))
