@@ -35,3 +35,23 @@ def check_rank_tol(tol, name="tol"):
     null-space computation counts as zero: all 35 monomials of degree <= 4 in
     3 variables came out as "SO(3)-invariant")."""
     return check_real(tol, name, low=0.0, high=1.0, high_open=True)
+
+
+def check_input_features(estimator, input_features):
+    """Check ``get_feature_names_out``'s ``input_features`` against the inputs
+    seen in ``fit`` (their number, and their names when ``fit`` saw names), as
+    scikit-learn's transformers do."""
+    if input_features is None:
+        return
+    names = np.asarray(input_features, dtype=object)
+    n = estimator.n_features_in_
+    if names.ndim != 1 or names.shape[0] != n:
+        raise ValueError(
+            f"input_features should have length equal to the number of features seen in fit "
+            f"({n}); got {names.shape[0] if names.ndim == 1 else names.shape}."
+        )
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if fitted is not None and not np.array_equal(fitted, names):
+        raise ValueError(
+            f"input_features is not equal to feature_names_in_: {list(names)} != {list(fitted)}."
+        )

@@ -139,6 +139,9 @@ def test_function_library_and_fallbacks(rng):
         library_jacobian(object(), X)
     with pytest.raises(TypeError, match="callable"):
         FunctionLibrary(func=3).fit(X)
+    assert lib.get_feature_names_out(["a", "b"]).tolist() == ["f0", "f1"]
+    with pytest.raises(ValueError, match="input_features should have length equal"):
+        lib.get_feature_names_out(["a", "b", "c"])
 
 
 def test_non_polynomial_library_is_sampled_on_data(rng):

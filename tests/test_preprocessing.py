@@ -31,6 +31,14 @@ def test_invariant_features_grading_and_names(rng):
     t = InvariantPolynomialFeatures(SO(3), degree=4).fit(rng.normal(size=(5, 3)))
     assert t.degrees_.tolist() == [0, 2, 4]
     assert t.get_feature_names_out().tolist() == ["inv0", "inv1", "inv2"]
+    # input_features are checked against the inputs seen in fit, as scikit-learn does
+    assert t.get_feature_names_out(["a", "b", "c"]).tolist() == ["inv0", "inv1", "inv2"]
+    with pytest.raises(ValueError, match="input_features should have length equal"):
+        t.get_feature_names_out(["a", "b"])
+    t.feature_names_in_ = np.array(["a", "b", "c"], dtype=object)   # as fit on a data frame sets it
+    with pytest.raises(ValueError, match="not equal to feature_names_in_"):
+        t.get_feature_names_out(["a", "b", "d"])
+    del t.feature_names_in_
     X = rng.normal(size=(5, 3))
     r2 = np.sum(X**2, axis=1)
     Z = t.transform(X)

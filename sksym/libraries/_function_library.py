@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._checks import check_input_features
 from ..exceptions import FiniteDifferenceWarning
 from ._jacobian import finite_difference_jacobian
 
@@ -129,14 +130,17 @@ class FunctionLibrary(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : None
-            Ignored.
+        input_features : array-like of str or None, default=None
+            Names of the input features, checked against those seen in
+            ``fit`` (a mismatch raises a ``ValueError``, as in scikit-learn);
+            the output names do not depend on them.
 
         Returns
         -------
         names : ndarray of str
         """
         check_is_fitted(self)
+        check_input_features(self, input_features)
         if self.feature_names is not None:
             return np.asarray(self.feature_names, dtype=object)
         return np.asarray([f"f{i}" for i in range(self.n_output_features_)], dtype=object)

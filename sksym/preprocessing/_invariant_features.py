@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._checks import check_input_features
 from .._validation import check_rank_tol, resolve_reps
 from ..lie import equivariant_model_basis
 from ..reps import Scalar
@@ -152,12 +153,15 @@ class InvariantPolynomialFeatures(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : None
-            Ignored.
+        input_features : array-like of str or None, default=None
+            Names of the input features, checked against those seen in
+            ``fit`` (a mismatch raises a ``ValueError``, as in scikit-learn);
+            the output names do not depend on them.
 
         Returns
         -------
         names : ndarray of str
         """
         check_is_fitted(self)
+        check_input_features(self, input_features)
         return np.asarray([f"inv{i}" for i in range(self.n_output_features_)], dtype=object)
