@@ -8,7 +8,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
-from sksym import SymmetricRidge
+from sksym import SymmetricRidge, SymmetryPromotingRegressor
 from sksym.datasets import make_rotation_invariant_regression
 from sksym.groups import O, SE, SO, Dihedral, Lorentz, Permutation, Trivial
 from sksym.libraries import FunctionLibrary
@@ -258,6 +258,18 @@ def test_equivariant_branch_matches_ridge_on_the_symmetric_design(fit_intercept,
     c = Ridge(alpha=0.3, fit_intercept=False).fit(Z, Y.ravel()).coef_     # V has no invariant: no intercept
     np.testing.assert_allclose(model.coef_, np.tensordot(c, B, axes=1), atol=1e-9)
     np.testing.assert_allclose(model.intercept_, 0.0, atol=1e-12)
+
+
+def test_no_intercept_is_zero_as_in_scikit_learn(rng):
+    # several targets without an intercept: intercept_ was an array of zeros,
+    # scikit-learn's linear models (Ridge, LinearRegression) give 0.0
+    X, Y = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))
+    model = SymmetricRidge(group=SO(3), library=PolynomialFeatures(2), fit_intercept=False).fit(X, Y)
+    assert model.intercept_ == Ridge(fit_intercept=False).fit(X, Y).intercept_ == 0.0
+    assert isinstance(model.intercept_, float)
+    promote = SymmetryPromotingRegressor(candidates=SO(3), library=PolynomialFeatures(2)).fit(X, Y)
+    assert isinstance(promote.intercept_, float) and promote.intercept_ == 0.0
+    np.testing.assert_allclose(promote.predict(X), PolynomialFeatures(2).fit_transform(X) @ promote.coef_.T)
 
 
 def test_huge_features_do_not_overflow(rng):

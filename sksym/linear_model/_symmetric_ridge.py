@@ -52,6 +52,7 @@ class SymmetricRidge(DictionaryRegressor):
     coef_ : ndarray of shape (n_library_features,) or (n_targets, n_library_features)
         The fitted ``W``.
     intercept_ : float or ndarray of shape (n_targets,)
+        0.0 when ``fit_intercept=False``.
     equivariant_basis_ : ndarray of shape (n_free, n_targets, n_library_features)
         Orthonormal basis of the equivariant ``W``.
     n_free_parameters_ : int
@@ -136,7 +137,8 @@ class SymmetricRidge(DictionaryRegressor):
         if y.ndim == 1:
             self.coef_, self.intercept_ = W[0], float(b[0])
         else:
-            self.coef_, self.intercept_ = W, b
+            # 0.0 without an intercept, as scikit-learn's linear models
+            self.coef_, self.intercept_ = W, (b if self.fit_intercept else 0.0)
         return self
 
     def _solve(self, theta, Y, sw, basis, alpha, X, tol):

@@ -157,8 +157,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     ----------
     coef_ : ndarray of shape (n_library_features,) or (n_targets, n_library_features)
         The fitted ``W``.
-    intercept_ : float or ndarray of shape (n_targets,)
-        Always 0: the constant function of the library plays that role.
+    intercept_ : float
+        Always 0.0: the constant function of the library plays that role.
     n_iter_ : int
         Solver iterations.
     objective_ : float
@@ -308,10 +308,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
                                 reference=reference)
         self.symmetry_singular_values_ = s
         self.generators_ = gens[:k]
-        if y.ndim == 1:
-            self.coef_, self.intercept_ = W[0].copy(), 0.0
-        else:
-            self.coef_, self.intercept_ = W.copy(), np.zeros(W.shape[0])
+        self.coef_ = W[0].copy() if y.ndim == 1 else W.copy()
+        self.intercept_ = 0.0
         return self
 
 
