@@ -137,14 +137,24 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     # speed up even the largest Hessian products (0.97-1.43 times the one-thread
     # time on an idle machine, 1.73-2.70 times with another process busy; whole
     # solves up to 5.7 times slower): benchmarks/bench_blas_threads.py
+    # the problem is solved for targets of largest size 1 (W and the nuclear norm
+    # scale with them; alpha by the same factor keeps the penalised form's
+    # minimiser): the smoothing's squares of singular values under- and overflowed
+    # for targets of size 1e-80 (a wrong answer) and 1e120 (no convergence)
+    scale = float(np.max(np.abs(Y)))
+    if not 0.0 < scale < np.inf:
+        scale = 1.0
     with blas_limit(1), workspace() as ws:
-        P = reduce_problem(theta, Y, operator, alpha, exact_fit, basis="pivoted")
+        P = reduce_problem(theta, Y / scale, operator, alpha / scale, exact_fit, basis="pivoted")
         z0 = None
         if warm_start is not None:
-            z0 = P.to_z(getattr(warm_start, "coef", warm_start))
-        z, n_iter, converged, sv = _newton(P, tol, max_iter, z0, ws)
-        W = P.coef(z)
-        objective = P.objective(z, singular_values=sv)
+            z0 = P.to_z(np.asarray(getattr(warm_start, "coef", warm_start), dtype=float) / scale)
+        z, n_iter, converged, _ = _newton(P, tol, max_iter, z0, ws)
+        W = P.coef(z) * scale
+        # the objective of the coefficients returned (their rounding included: a
+        # nuclear norm at rounding level differs between c + C z and M(W))
+        nuclear = operator.nuclear_norm(W)
+        objective = nuclear if exact_fit else P.data_term(z) * scale * scale + alpha * nuclear
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="newton", time=time.perf_counter() - t0)
     if not converged:

@@ -326,6 +326,29 @@ def test_newton_meets_the_requested_accuracy(rng):
         assert ref.objective <= sol.objective * (1 + 1e-12) and sol.objective - ref.objective <= tol * ref.objective
 
 
+@OWN_SOLVERS
+@pytest.mark.parametrize("size", [1e-150, 1e-80, 1e80, 1e120])
+def test_targets_of_extreme_size_scale_the_solution(size, solve, rng):
+    # Newton squared singular values of the size of the targets: with targets of
+    # size 1e-80 it returned coefficients 33% off without a warning, with 1e120 it
+    # stopped on a LinAlgError; the solution scales with the targets (and alpha)
+    X = rng.uniform(-1, 1, size=(8, 3))
+    lib = PolynomialFeatures(2).fit(X)
+    theta = lib.transform(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(3)), Scalar(SO(3))))
+    y = np.sum(X ** 2, axis=1) + 0.1 * X[:, 0]
+    for kwargs in ({"exact_fit": True}, {"alpha": 0.01}):
+        ref = solve(theta, y, op, tol=1e-8, **kwargs)
+        scaled = dict(kwargs, alpha=kwargs.get("alpha", 1.0) * size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sol = solve(theta, size * y, op, tol=1e-8, **scaled)
+        np.testing.assert_allclose(sol.coef / size, ref.coef, rtol=0, atol=1e-6 * np.abs(ref.coef).max())
+        power = 1 if kwargs.get("exact_fit") else 2
+        if np.isfinite(size ** power) and size ** power > 1e-300:
+            assert sol.objective == pytest.approx(ref.objective * size ** power, rel=1e-6)
+
+
 @pytest.mark.parametrize("alpha", [1e-4, 1e-2, 1.0])
 def test_newton_meets_the_requested_accuracy_penalised(alpha, rng):
     # few noisy samples and a small alpha: the objective (mostly the data
