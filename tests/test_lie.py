@@ -5,7 +5,7 @@ import pytest
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from sksym.exceptions import FewPointsWarning, FiniteDifferenceWarning
-from sksym.groups import GL, O, SE, SO, Lorentz, Permutation, Scaling, T
+from sksym.groups import GL, O, SE, SO, Cyclic, Dihedral, Group, Lorentz, Permutation, Scaling, T
 from sksym.libraries import FunctionLibrary, library_jacobian, polynomial_jacobian
 from sksym.libraries._jacobian import finite_difference_jacobian
 from sksym.lie import LieDerivative, null_space, principal_angles, unisolvent_points
@@ -321,32 +321,74 @@ def test_lie_derivative_needs_more_points_than_monomials():
         LieDerivative(lib, V(SO(3)), Scalar(SO(3)), oversample=0.1)
 
 
+@pytest.mark.parametrize("G, in_rep, out_rep, degree, dim", [
+    (Permutation(8), V, V, 4, 26),                  # at points: > 100 s, one dense SVD
+    (Permutation(4), V, V * V, 2, 18),
+    (Group(discrete_generators=[-np.eye(2)]), V, V, 3, 12),   # odd maps
+    (Group(discrete_generators=[-np.eye(2)]), V, Scalar, 3, 4),  # even functions
+    (Dihedral(4), V, Scalar, 4, 4),                 # rotations by 90 degrees come with round-off
+    (O(3), V, V, 5, 3),                             # x, |x|^2 x, |x|^4 x
+], ids=["S8-V-V", "S4-V-VxV", "-I-odd", "-I-even", "D4", "O3"])
+def test_signed_permutation_elements_are_constrained_exactly(G, in_rep, out_rep, degree, dim, rng):
+    # elements acting by signed permutations map monomials to signed monomials:
+    # their constraints are signed permutations of the coefficients (orbits)
+    lib = PolynomialFeatures(degree).fit(np.zeros((1, G.d)))
+    R_in, R_out = in_rep(G), out_rep(G)
+    op = LieDerivative(lib, R_in, R_out)
+    assert op._discrete_permutations(R_out) is not None
+    B = op.equivariant_basis()
+    assert B.shape[0] == dim
+    flat = B.reshape(dim, -1)
+    np.testing.assert_allclose(flat @ flat.T, np.eye(dim), atol=1e-12)
+    X = rng.uniform(-1, 1, size=(30, G.d))
+    g = G.sample(8, random_state=0)
+    for W in B:
+        F = lib.transform(X) @ W.T
+        for h, rho in zip(g, R_out.rho(g)):
+            np.testing.assert_allclose(lib.transform(R_in.act(h, X)) @ W.T, F @ rho.T, atol=1e-10)
+    if lib.n_output_features_ * R_out.size <= 300:
+        # the same span as the constraints evaluated at points
+        N = null_space(op.constraint_blocks(), R_out.size * lib.n_output_features_, 1e-10)
+        assert N.shape[1] == dim and principal_angles(N, flat.T).max() < 1e-8
+
+
 def test_too_few_points_warn_and_enough_do_not(rng):
-    # the permutations are checked at the points: 5 points for the 20 cubic
-    # monomials in 3 variables gave 10 "S3-invariant" cubics instead of 7, silently
-    G = Permutation(3)
-    cubic = PolynomialFeatures(3).fit(np.zeros((1, 3)))
-    with pytest.warns(FewPointsWarning, match="at 5 points, fewer than the 20"):
-        few = LieDerivative(cubic, V(G), Scalar(G), points=rng.uniform(-1, 1, (5, 3)))
-    assert few.equivariant_basis().shape[0] > 7
-    quadratic = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    # rotations by 120 degrees are checked at the points: 5 points for the 15
+    # quartic monomials in 2 variables gave 10 "C3-invariant" quartics instead of 5,
+    # silently
+    G = Cyclic(3)
+    quartic = PolynomialFeatures(4).fit(np.zeros((1, 2)))
+    few = LieDerivative(quartic, V(G), Scalar(G), points=rng.uniform(-1, 1, (5, 2)))
+    with pytest.warns(FewPointsWarning, match="at 5 distinct points, fewer than the 15"):
+        assert few.equivariant_basis().shape[0] > 5
     with warnings.catch_warnings():
         warnings.simplefilter("error", FewPointsWarning)
-        enough = LieDerivative(cubic, V(G), Scalar(G), points=rng.uniform(-1, 1, (20, 3)))
-        assert enough.equivariant_basis().shape[0] == 7
+        enough = LieDerivative(quartic, V(G), Scalar(G), points=rng.uniform(-1, 1, (15, 2)))
+        assert enough.equivariant_basis().shape[0] == 5
+        # permutations map monomials to monomials: exact whatever the points
+        S3, cubic = Permutation(3), PolynomialFeatures(3).fit(np.zeros((1, 3)))
+        exact = LieDerivative(cubic, V(S3), Scalar(S3), points=rng.uniform(-1, 1, (5, 3)))
+        assert exact.equivariant_basis().shape[0] == 7
         # translations lower the degree: L_xi F of a quadratic is affine (4 coefficients)
-        LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (4, 3)))
-    with pytest.warns(FewPointsWarning, match="at 3 points, fewer than the 4"):
-        LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (3, 3)))
-    with pytest.warns(FewPointsWarning, match="at 9 points, fewer than the 10"):
-        LieDerivative(quadratic, V(SO(3)), Scalar(SO(3)), points=rng.uniform(-1, 1, (9, 3)))
-    sines = FunctionLibrary(np.sin).fit(np.zeros((1, 3)))
+        quadratic = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+        LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (4, 3))).apply(np.ones(10))
+    with pytest.warns(FewPointsWarning, match="at 5 distinct points, fewer than the 20"):
+        exact.apply(np.ones(20))                    # evaluated at the points: warned (once)
+    with pytest.warns(FewPointsWarning, match="at 3 distinct points, fewer than the 4"):
+        LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (3, 3))).apply(np.ones(10))
+    with pytest.warns(FewPointsWarning, match="at 9 distinct points, fewer than the 10"):
+        LieDerivative(quadratic, V(SO(3)), Scalar(SO(3)), points=rng.uniform(-1, 1, (9, 3))).matrix(np.ones(10))
+    # repeated rows determine nothing more: 5 points ten times over
+    with pytest.warns(FewPointsWarning, match="at 5 distinct points, fewer than the 15"):
+        LieDerivative(quartic, V(G), Scalar(G), points=np.repeat(rng.uniform(-1, 1, (5, 2)), 10, axis=0)).apply(
+            np.ones(15))
+    sines = FunctionLibrary(np.sin, jac=lambda X: np.stack([np.diag(c) for c in np.cos(X)])).fit(np.zeros((1, 3)))
     with pytest.warns(FewPointsWarning, match="the 3 functions of the library"):
-        LieDerivative(sines, V(SO(3)), Scalar(SO(3)), points=rng.normal(size=(2, 3)))
+        LieDerivative(sines, V(SO(3)), Scalar(SO(3)), points=rng.normal(size=(2, 3))).equivariant_basis()
     with pytest.raises(ValueError, match="n_points >= 1"):
-        LieDerivative(cubic, V(G), Scalar(G), points=np.zeros((0, 3)))
+        LieDerivative(cubic, V(S3), Scalar(S3), points=np.zeros((0, 3)))
     with pytest.raises(ValueError, match="finite"):
-        LieDerivative(cubic, V(G), Scalar(G), points=np.full((30, 3), np.nan))
+        LieDerivative(cubic, V(S3), Scalar(S3), points=np.full((30, 3), np.nan))
 
 
 @pytest.mark.parametrize("degree", [4, 10, 20])

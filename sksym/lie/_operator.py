@@ -105,6 +105,59 @@ def _lie_elements(group, lie_algebra):
     return A
 
 
+def _as_signed_permutations(mats, tol=1e-12):
+    """``mats`` with entries rounded to -1, 0, 1 if every matrix has one entry
+    +-1 (to ``tol``) in each row and column and zeros (to ``tol``) elsewhere
+    (rotations by multiples of 90 degrees come with round-off), else None."""
+    mats = np.asarray(mats, dtype=float)
+    if not len(mats):
+        return None
+    nonzero = np.abs(mats) > tol
+    if not (np.all(np.abs(np.abs(mats[nonzero]) - 1.0) <= tol) and np.all(nonzero.sum(axis=-1) == 1)
+            and np.all(nonzero.sum(axis=-2) == 1)):
+        return None
+    return np.where(nonzero, np.sign(mats), 0.0)
+
+
+def _invariant_orbit_basis(perms, n):
+    """Orthonormal basis (columns) of the vectors ``w`` of length ``n`` with
+    ``w[dst[i]] = sign[i] w[i]`` for every signed permutation ``(dst, sign)``
+    in ``perms``: one vector per orbit of the group they generate, with the
+    signs carried along the orbit, and none for an orbit on which they
+    contradict each other (an entry equal to minus itself)."""
+    graph = scipy.sparse.coo_matrix(
+        (np.ones(n * len(perms)), (np.tile(np.arange(n), len(perms)), np.concatenate([d for d, _ in perms]))),
+        shape=(n, n))
+    n_orbits, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+    # signs along a breadth-first order of each orbit
+    value = np.zeros(n)
+    edges = [[] for _ in range(n)]
+    for dst, sign in perms:
+        for i, (j, sg) in enumerate(zip(dst.tolist(), sign.tolist())):
+            edges[i].append((j, sg))
+            edges[j].append((i, sg))
+    for root in np.unique(label, return_index=True)[1]:
+        value[root] = 1.0
+        stack = [root]
+        while stack:
+            i = stack.pop()
+            for j, sg in edges[i]:
+                if value[j] == 0.0:
+                    value[j] = sg * value[i]
+                    stack.append(j)
+    consistent = np.ones(n_orbits, dtype=bool)
+    for dst, sign in perms:
+        bad = value[dst] != sign * value
+        consistent[label[bad]] = False
+    keep = np.flatnonzero(consistent)
+    N = np.zeros((n, keep.size))
+    column = np.full(n_orbits, -1)
+    column[keep] = np.arange(keep.size)
+    rows = np.flatnonzero(consistent[label])
+    N[rows, column[label[rows]]] = value[rows]
+    return N / np.sqrt(np.maximum(np.sum(N * N, axis=0), 1.0))
+
+
 class LieDerivative:
     """The Lie-derivative operator of ``F(x) = W Theta(x)``, bilinear in
     (generator, ``W``).
@@ -205,7 +258,7 @@ class LieDerivative:
             raise ValueError("points must be finite.")
         self.points = points
         self.weight = 1.0 / np.sqrt(points.shape[0])
-        self._warn_few_points()
+        self._points_checked = False
 
     # ------------------------------------------------------------------ pieces
     @property
@@ -397,6 +450,7 @@ class LieDerivative:
             ``L[j, p] = (L_xi_j F)(x_p)``, weighted by ``1 / sqrt(n_points)``.
         """
         W = self._check_W(W)
+        self._warn_few_points()
         # batched matrix products (np.einsum without a path loops in C, ~10x slower:
         # 88 ms per call for GL(20) with two outputs at 500 points)
         JW = np.matmul(W, self.jacobian)                       # DF at the points, (p, o, d)
@@ -436,6 +490,7 @@ class LieDerivative:
         shape (b, n_outputs, K), ``intercepts`` of shape (b, n_outputs);
         returns shape (b, n_points * n_outputs, q)."""
         Ws = np.asarray(Ws, dtype=float)
+        self._warn_few_points()
         b, o, K = Ws.shape
         W2 = Ws.reshape(b * o, K)
         JW = np.matmul(W2, self.jacobian)                                   # (p, b o, d)
@@ -454,18 +509,27 @@ class LieDerivative:
     def discrete_residual(self, W):
         """``F(h x) - rho_out(h) F(x)`` at the points, shape (k, n_points, n_outputs)."""
         W = self._check_W(W)
+        self._warn_few_points()
         F = self.theta @ W.T
         FH = self._discrete_theta @ W.T
         return (FH - np.einsum("kab,pb->kpa", self._discrete_rho, F)) * self.weight
 
     def _warn_few_points(self):
-        """:class:`~sksym.exceptions.FewPointsWarning` when the points cannot
-        determine the functions the operator constrains: for polynomial
-        libraries polynomials of the library's degree (one less when the
-        generators are translations only and there are no discrete elements),
-        ``C(d + k, k)`` coefficients; for other libraries at least the ``K``
-        dictionary functions."""
-        n, d = self.points.shape
+        """:class:`~sksym.exceptions.FewPointsWarning`, once, when the
+        operator is evaluated at points that cannot determine the functions it
+        constrains: for polynomial libraries polynomials of the library's
+        degree (one less when the generators are translations only and there
+        are no discrete elements), ``C(d + k, k)`` coefficients; for other
+        libraries at least the ``K`` dictionary functions. Distinct points are
+        counted (repeated rows determine nothing more); points in special
+        position (all on one hypersurface of that degree) are not detected.
+        Called where the points are used (not by the exact paths of
+        :meth:`equivariant_basis`)."""
+        if getattr(self, "_points_checked", False):
+            return
+        self._points_checked = True
+        d = self.points.shape[1]
+        n = len(np.unique(self.points, axis=0))
         has_discrete = len(self.discrete_elements) > 0
         if self.n_generators == 0 and not has_discrete:
             return
@@ -480,11 +544,11 @@ class LieDerivative:
             what = f"the {need} functions of the library"
         if n < need:
             warnings.warn(
-                f"The Lie derivative is evaluated at {n} points, fewer than the {need} it takes "
-                f"to determine {what}: models that break the symmetry between the points pass "
-                "as symmetric (equivariant bases and discovered symmetries can be too large). "
-                "Pass more points.",
-                FewPointsWarning, stacklevel=3)
+                f"The Lie derivative is evaluated at {n} distinct points, fewer than the {need} it "
+                f"takes to determine {what}: models that break the symmetry between the points "
+                "pass as symmetric (equivariant bases and discovered symmetries can be too large). "
+                "Use more points (more samples, or a larger n_points where an estimator takes it).",
+                FewPointsWarning, stacklevel=4)
 
     # ------------------------------------------------------------------ enforce
     def _exact_blocks(self, rep):
@@ -558,6 +622,15 @@ class LieDerivative:
             columns.append(N_k)
         N = np.concatenate(columns, axis=1)
         if len(self.discrete_elements) and N.shape[1]:
+            perms = self._discrete_permutations(rep)
+            if perms is not None:
+                # exact: (P_h - I) N, with P_h of norm 1
+                blocks = []
+                for dst, sign in perms:
+                    PN = np.empty_like(N)
+                    PN[dst] = sign[:, None] * N
+                    blocks.append(PN - N)
+                return N @ null_space(blocks, N.shape[1], tol, scale=1.0)
             # relative to the size of the discrete rows themselves (D N is at
             # round-off when the span found is already invariant)
             D = list(self._discrete_blocks(rep))
@@ -587,6 +660,7 @@ class LieDerivative:
                 "the linear part, e.g. output_rep=V.linear."
             )
         rep = self.output_rep if output_block is None else output_block
+        self._warn_few_points()
         K = self.n_library_features
         theta = self.theta * self.weight
         n = rep.size
@@ -598,11 +672,63 @@ class LieDerivative:
             yield blk.reshape(-1, n * K)
         yield from self._discrete_blocks(rep)
 
+    @cached_property
+    def _monomial_maps(self):
+        """For each discrete element ``h``, ``(tau, sigma)`` with
+        ``Theta(h x)_k = sigma_k Theta(x)_tau(k)``, when ``h`` acts on the inputs
+        by a signed permutation and the library is ``PolynomialFeatures``
+        (monomials go to signed monomials of the library); else None."""
+        if (not len(self.discrete_elements) or type(self.library) is not PolynomialFeatures
+                or self.input_rep.is_affine):
+            return None
+        A = _as_signed_permutations(self.input_rep.rho(self.discrete_elements))
+        if A is None:
+            return None
+        powers = np.asarray(self.library.powers_)
+        index = {tuple(row): k for k, row in enumerate(powers.tolist())}
+        d = powers.shape[1]
+        maps = []
+        for Ah in A:
+            pi = np.argmax(np.abs(Ah), axis=1)               # (A x)_i = s_i x_pi(i)
+            signs = Ah[np.arange(d), pi]
+            moved = np.zeros_like(powers)
+            moved[:, pi] = powers                              # x^alpha -> x^moved, up to sign
+            tau = np.array([index.get(tuple(row), -1) for row in moved.tolist()])
+            if np.any(tau < 0):
+                return None
+            sigma = np.where(powers[:, signs < 0].sum(axis=1) % 2 == 1, -1.0, 1.0)
+            maps.append((tau, sigma))
+        return maps
+
+    def _discrete_permutations(self, rep):
+        """The discrete constraints for the output summand ``rep`` as signed
+        permutations of the coefficients ``vec(W)`` (index ``a K + k``): for
+        each element, ``(dst, sign)`` such that an equivariant ``W`` has
+        ``w[dst[i]] = sign[i] w[i]``; None unless :attr:`_monomial_maps`
+        applies and ``rep`` represents the elements by signed permutations.
+        Exact (no evaluation at points) and cheap: ``F(h x) = rho(h) F(x)``
+        compares the coefficients of ``Theta(x)_tau(k)``:
+        ``W[mu(a), tau(k)] = t_a sigma_k W[a, k]`` for ``rho(h)_(a, mu(a)) = t_a``."""
+        maps = self._monomial_maps
+        if maps is None:
+            return None
+        R = _as_signed_permutations(rep.rho(self.discrete_elements))
+        if R is None:
+            return None
+        n, K = rep.size, self.n_library_features
+        out = []
+        for (tau, sigma), Rh in zip(maps, R):
+            mu = np.argmax(np.abs(Rh), axis=1)
+            t = Rh[np.arange(n), mu]
+            out.append(((mu[:, None] * K + tau[None, :]).ravel(), (t[:, None] * sigma[None, :]).ravel()))
+        return out
+
     def _discrete_blocks(self, rep):
         """The discrete elements' rows of :meth:`constraint_blocks` for the output
         representation ``rep``."""
         if not len(self.discrete_elements):
             return
+        self._warn_few_points()
         K = self.n_library_features
         theta = self.theta * self.weight
         n = rep.size
@@ -645,7 +771,13 @@ class LieDerivative:
         out = []
         for term, idx in _expand(self.output_rep):
             if term not in cache:
-                N = self._graded_null_space(term, tol)
+                N = None
+                if self.n_generators == 0 and not self.output_rep.is_affine:
+                    perms = self._discrete_permutations(term)
+                    if perms is not None:
+                        N = _invariant_orbit_basis(perms, term.size * K)
+                if N is None:
+                    N = self._graded_null_space(term, tol)
                 if N is None:
                     N = null_space(self._exact_blocks(term), term.size * K, tol)
                 cache[term] = N.T.reshape(-1, term.size, K)
