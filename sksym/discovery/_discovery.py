@@ -27,6 +27,7 @@ _DEFAULT_MAX_POINTS = 1000
 _DEFAULT_POLY_POINTS = 500
 _N_NOISE_DRAWS = 5
 _N_COVARIANCE_DRAWS = 32
+_COVARIANCE_BATCH_SIZE = 2 ** 23     # numbers per batch of operator evaluations (64 MiB)
 
 
 def _factored_covariance(matrices, sigma, F, rng):
@@ -45,9 +46,16 @@ def _factored_covariance(matrices, sigma, F, rng):
     else:
         z = rng.normal(size=(_N_COVARIANCE_DRAWS, n_out, k))
         dW, n = sigma[:, None] * (z @ F.T), _N_COVARIANCE_DRAWS
-    M = matrices(dW)
-    M = M.reshape(-1, M.shape[-1])
-    return M.T @ M / n
+    # in batches of at most about _COVARIANCE_BATCH_SIZE numbers (the operator's
+    # points times generators times models)
+    first = matrices(dW[:1])[0]
+    C = first.T @ first
+    step = max(1, _COVARIANCE_BATCH_SIZE // max(1, first.size))
+    for start in range(1, len(dW), step):
+        M = matrices(dW[start:start + step])
+        M = M.reshape(-1, M.shape[-1])
+        C += M.T @ M
+    return C / n
 
 
 def _error_covariance(op, fit, rng):
@@ -62,13 +70,6 @@ def _error_covariance(op, fit, rng):
     C = _factored_covariance(matrices, fit.sigma, fit.cov_factor, rng)
     bias = matrices(fit.bias[None])[0]
     return C + bias.T @ bias
-
-
-def _equation_covariance(op, factors, rng):
-    """``E[M(dH)^T M(dH)]`` (q x q) for the errors ``dH`` of the equations
-    (:func:`~sksym.discovery._fit.fit_equations`' factors; no intercept)."""
-    sigma, F = factors
-    return _factored_covariance(op._linear_matrices, sigma, F, rng)
 
 
 def _robust_rms(A, axis=None):
@@ -248,13 +249,13 @@ class SymmetryDiscovery(BaseEstimator):
     direction_noise_levels_ : ndarray of shape (q,) or None
         Three times the root-mean-square size that the fit's errors give the
         Lie derivative along each direction of ``singular_values_`` (noise
-        and the ridge penalty's bias, the errors of a data set's equations,
-        or the spread over an estimator's refits). The symmetries are the span of directions within it (each
+        and the ridge penalty's bias, or the spread over an estimator's
+        refits). The symmetries are the span of directions within it (each
         of ``generators_`` is); a broken direction may be within its own
         level too, the complement being orthogonal rather than spanned by
-        directions beyond it. ``tol="auto"`` with a library and a residual
-        (or equations with a residual, ``target="data"``), or with an
-        estimator that was refitted; None otherwise.
+        directions beyond it. ``tol="auto"`` with a library and a residual,
+        or with an estimator that was refitted; None otherwise (always for
+        ``target="data"``).
     library_ : transformer
         The fitted dictionary (None with ``estimator``). With
         ``target="data"`` and a polynomial library, it includes the
@@ -442,7 +443,7 @@ class SymmetryDiscovery(BaseEstimator):
         estimator_noise = covariance = None
         if self.target == "data":
             X = validate_data(self, X, ensure_min_samples=2)
-            M, noise, reference, covariance = self._data_matrix(X, rng)
+            M, noise, reference = self._data_matrix(X, rng)
         else:
             X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, ensure_min_samples=2)
             M, noise, reference, estimator_noise, covariance = self._function_matrix(X, y, alpha, rng)
@@ -588,8 +589,7 @@ class SymmetryDiscovery(BaseEstimator):
                 "samples or a smaller library.",
                 UserWarning, stacklevel=3,
             )
-        H, _, dH, factors = fit_equations(theta, n_draws=_N_NOISE_DRAWS, random_state=rng,
-                                          return_factors=True)
+        H, _, dH = fit_equations(theta, n_draws=_N_NOISE_DRAWS, random_state=rng)
         self.equations_ = H
         m = H.shape[0]
         G = self.candidates_
@@ -597,18 +597,22 @@ class SymmetryDiscovery(BaseEstimator):
         points = self._points(X, rng, library_degree(self.library_), allow_box=False)
         if m == 0:
             q = G.lie_dim
-            return np.zeros((0, q)), None, None, None
+            return np.zeros((0, q)), None, None
         out_rep = (m * Scalar)(G)
         op = LieDerivative(self.library_, in_rep, out_rep, points=points)
         M = op.matrix(H)
-        noise = covariance = None
+        noise = None
         if np.any(dH):
+            # one noise level for all directions (the gap rule decides): a symmetry
+            # of the data set need only preserve the zero set (L_xi h = c h: the
+            # scalings of a cone or of a plane through the origin), so its size is
+            # that of the equations' residual at the samples, which the errors of
+            # their coefficients do not cover; judging each direction by those
+            # errors alone (as for target="function") broke such symmetries
             noise = perturbation_noise_level(np.array([op.matrix(d) for d in dH]))
-            # each direction against its own error (as for target="function")
-            covariance = _equation_covariance(op, factors, rng)
         # the equations are invariant outputs: the terms (d_j h) xi_j that cancel
         # for a symmetry are the scale of a broken direction
-        return M, noise, _reference_scale(op, out_rep, H, op.theta @ H.T), covariance
+        return M, noise, _reference_scale(op, out_rep, H, op.theta @ H.T)
 
     # ------------------------------------------------------------------ score
     def score(self, X, y=None):

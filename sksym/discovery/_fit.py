@@ -132,7 +132,7 @@ def estimator_library(estimator, X, n_outputs):
     return FunctionLibrary(func=func, jac=jac).fit(X[:2])
 
 
-def fit_equations(theta, n_draws=0, random_state=None, return_factors=False):
+def fit_equations(theta, n_draws=0, random_state=None):
     """Implicit equations ``h(x) = c^T Theta(x) = 0`` satisfied by the samples.
 
     The library columns are scaled to unit root-mean-square and the equations
@@ -155,11 +155,6 @@ def fit_equations(theta, n_draws=0, random_state=None, return_factors=False):
         residual acts as noise, with covariance
         ``(s_e^2 / n) sum_j v_j v_j^T / s_j^2`` over the other singular
         directions ``j`` (scaled coordinates).
-    error_factors : tuple (sigma, F) or None
-        That covariance as ``sigma_e^2 F F^T`` for equation ``e`` (``sigma`` of
-        shape (m,), ``F`` of shape (K, K - m), unscaled coordinates); ``None``
-        when there are no equations or a singular value of the rest is zero.
-        Only returned with ``return_factors=True``.
     """
     n, K = theta.shape
     scale = np.sqrt(np.mean(theta ** 2, axis=0))
@@ -177,16 +172,12 @@ def fit_equations(theta, n_draws=0, random_state=None, return_factors=False):
     H = (V[:, :m] / scale[:, None]).T
     dH = np.zeros((n_draws, m, K))
     rest = s_full[m:]
-    factors = None
-    if m and np.all(rest > 0):
-        sigma = s_full[:m] / np.sqrt(n)
-        F = V[:, m:] / rest / scale[:, None]          # dH_e = sigma_e F z, z standard normal
-        factors = (sigma, F)
+    if n_draws and m and np.all(rest > 0):
         rng = np.random.RandomState(random_state) if not hasattr(random_state, "normal") else random_state
         for b in range(n_draws):
-            dH[b] = sigma[:, None] * (rng.normal(size=(m, K - m)) @ F.T)
-    if return_factors:
-        return H, s_full, dH, factors
+            z = rng.normal(size=(m, K - m)) / rest                      # (m, K - m)
+            dc = (s_full[:m, None] / np.sqrt(n)) * (z @ V[:, m:].T)     # scaled coordinates
+            dH[b] = dc / scale
     return H, s_full, dH
 
 
