@@ -352,6 +352,14 @@ def test_signed_permutation_elements_are_constrained_exactly(G, in_rep, out_rep,
         assert N.shape[1] == dim and principal_angles(N, flat.T).max() < 1e-8
 
 
+def test_matrix_of_a_group_without_generators_is_empty():
+    # a finite group has no Lie-algebra elements: matrix() failed reshaping the empty array
+    G = Permutation(3)
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 3)))
+    op = LieDerivative(lib, V(G), Scalar(G))
+    assert op.matrix(np.ones(10)).shape == (len(op.points), 0)
+
+
 def test_too_few_points_warn_and_enough_do_not(rng):
     # rotations by 120 degrees are checked at the points: 5 points for the 15
     # quartic monomials in 2 variables gave 10 "C3-invariant" quartics instead of 5,

@@ -272,6 +272,15 @@ def test_no_intercept_is_zero_as_in_scikit_learn(rng):
     np.testing.assert_allclose(promote.predict(X), PolynomialFeatures(2).fit_transform(X) @ promote.coef_.T)
 
 
+def test_no_equivariant_model_warns(rng):
+    # constants have no non-zero rotation-equivariant vector value: a zero model, said
+    X = rng.normal(size=(20, 2))
+    with pytest.warns(UserWarning, match="no non-zero model equivariant under SO"):
+        model = SymmetricRidge(group=SO(2), output_rep=V, library=PolynomialFeatures(0)).fit(X, X)
+    assert model.n_free_parameters_ == 0
+    np.testing.assert_allclose(model.predict(X), 0.0, atol=1e-12)
+
+
 def test_huge_features_do_not_overflow(rng):
     # s / (s^2 + alpha) overflowed for quadratic features of size 1e300: the
     # model came out constant (R^2 0) with only a RuntimeWarning

@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._threads import blas_limit
 from .._validation import check_alpha, check_library, check_rank_tol, resolve_reps
 from ..lie import equivariant_model_basis
+from ..lie._model_basis import warn_if_no_model
 from ..reps import Scalar
 from ._base import _BaseSINDy
 
@@ -53,9 +54,9 @@ def resolve_vector_field_reps(group, state_rep, n_features, n_targets):
 
 def _is_coordinate_basis(B):
     """Whether every basis element is one unit entry (the trivial group)."""
-    flat = B.reshape(B.shape[0], -1)
+    flat = B.reshape(B.shape[0], int(np.prod(B.shape[1:])))
     nnz = np.count_nonzero(flat, axis=1)
-    return flat.shape[0] == flat.shape[1] and np.all(nnz == 1)
+    return flat.shape[0] == flat.shape[1] > 0 and np.all(nnz == 1)
 
 
 def _qr_data(theta, Y):
@@ -114,6 +115,8 @@ def sequential_threshold(theta, Y, basis, threshold, alpha, max_iter, unbias=Tru
     R, Z = _qr_data(theta, Y)
     # entries some equivariant W can use (structural zeros never enter the support)
     S = np.any(np.abs(basis) > tol, axis=0) if basis.shape[0] else np.zeros((n_out, K), bool)
+    if not S.any():             # no equivariant model but zero
+        return np.zeros((n_out, K)), 0, True
     converged = False
     n_iter = 0
     coordinate = _is_coordinate_basis(basis)
@@ -142,8 +145,6 @@ def sequential_threshold(theta, Y, basis, threshold, alpha, max_iter, unbias=Tru
             return W
 
     W = np.zeros((n_out, K))
-    if not S.any():             # no equivariant model but zero
-        return W, 0, True
     for k in range(max_iter):
         if not S.any():
             warnings.warn(
@@ -314,6 +315,7 @@ default="finite_difference"
             )
         self.equivariant_basis_ = basis
         self.n_free_parameters_ = basis.shape[0]
+        warn_if_no_model(basis, self.group_)
         if not converged:
             warnings.warn(
                 f"The support still changed after max_iter={max_iter} thresholding rounds; "

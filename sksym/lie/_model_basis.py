@@ -1,6 +1,7 @@
 """The enforce side: bases of the equivariant models ``x -> W Theta(x)``."""
 
 import numbers
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -159,3 +160,15 @@ def equivariant_model_basis(library, input_rep, output_rep, X=None, tol=1e-10):
             raise ValueError("A non-polynomial library needs evaluation points X.")
         points = X[np.random.RandomState(0).permutation(len(X))[:_MAX_OPERATOR_POINTS]]
     return LieDerivative(library, input_rep, output_rep, points=points).equivariant_basis(tol)
+
+
+def warn_if_no_model(basis, group, stacklevel=3):
+    """A ``UserWarning`` when ``basis`` is empty: the library has no non-zero
+    equivariant model, so the fitted model is zero (plus any intercept)."""
+    if len(basis) == 0:
+        warnings.warn(
+            f"The library has no non-zero model equivariant under {group} (no free parameter): "
+            "the fitted model is zero, plus any intercept. Use a larger library, or check the "
+            "input and output representations.",
+            UserWarning, stacklevel=stacklevel,
+        )

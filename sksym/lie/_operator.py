@@ -481,7 +481,7 @@ class LieDerivative:
             the model among the given generators.
         """
         L = self.apply(W, intercept)
-        return L.reshape(self.n_generators, -1).T
+        return L.reshape(self.n_generators, len(self.points) * self.n_outputs).T
 
     def _linear_matrices(self, Ws, intercepts=None):
         """:meth:`matrix` for a stack of models without the constant

@@ -8,6 +8,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from ._base import DictionaryRegressor
 from .._validation import check_alpha, check_library, check_rank_tol, resolve_reps
 from ..lie import equivariant_model_basis
+from ..lie._model_basis import warn_if_no_model
 from ..reps import ScalarRep
 from ..reps._basis import _expand
 
@@ -133,6 +134,7 @@ class SymmetricRidge(DictionaryRegressor):
         basis = equivariant_model_basis(self.library_, self.input_rep_, self.output_rep_, X, tol)
         self.equivariant_basis_ = np.array(basis)
         self.n_free_parameters_ = basis.shape[0]
+        warn_if_no_model(basis, self.group_)
         W, b = self._solve(theta, Y, sw, basis, alpha, X, tol)
         if y.ndim == 1:
             self.coef_, self.intercept_ = W[0], float(b[0])

@@ -300,3 +300,25 @@ def test_symmetry_halves_the_error_on_short_noisy_data(system):
 def test_dataset_parameters_are_checked(make, kwargs, match):
     with pytest.raises(ValueError, match=match):
         make(n_samples=20, **kwargs)
+
+
+def test_library_without_an_equivariant_model_gives_zero_with_a_warning():
+    # radial basis functions at fixed centres: no non-zero SO(2)-equivariant field
+    # in their span; the fit crashed reshaping the empty basis
+    from sksym.libraries import FunctionLibrary
+
+    centres = np.array([[1.0, 0.3], [-0.5, 0.8], [0.2, -1.0]])
+
+    def rbf(X):
+        return np.exp(-np.sum((X[:, None, :] - centres[None]) ** 2, axis=2))
+
+    def jac(X):
+        return -2 * (X[:, None, :] - centres[None]) * rbf(X)[:, :, None]
+
+    t = np.linspace(0, 5, 200)
+    X = np.c_[np.cos(t), np.sin(t)]
+    with pytest.warns(UserWarning, match="no non-zero model equivariant under SO"):
+        model = SymmetricSINDy(group=SO(2), library=FunctionLibrary(rbf, jac=jac)).fit(X, t=t[1] - t[0])
+    assert model.n_free_parameters_ == 0
+    np.testing.assert_array_equal(model.coef_, 0.0)
+    np.testing.assert_array_equal(model.predict(X[:3]), 0.0)
