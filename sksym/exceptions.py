@@ -23,7 +23,9 @@ class FewPointsWarning(UserWarning):
     of discovered generators, too large).
 
     Polynomials of degree ``k`` in ``d`` variables need ``C(d + k, k)``
-    generic points; a dictionary of ``K`` other functions at least ``K``.
+    distinct generic points; a dictionary of ``K`` other functions at least
+    ``K``. Raised once per operator, when it is evaluated at its points (the
+    exact paths for polynomial libraries do not use them).
 
     Examples
     --------
