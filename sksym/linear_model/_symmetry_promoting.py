@@ -81,6 +81,12 @@ def _check_candidates(candidates, n_features):
             f"Dimension mismatch: candidates {candidates.name} act on R^{candidates.d}, "
             f"but X has {n_features} features."
         )
+    if candidates.lie_dim == 0:
+        raise ValueError(
+            f"candidates {candidates.name} has no Lie algebra (it is finite): the penalty is the "
+            "nuclear norm of the Lie derivatives along its generators, so pass a group with "
+            "continuous generators (e.g. SE(n)); enforce a finite group with SymmetricRidge."
+        )
     return candidates
 
 

@@ -144,6 +144,11 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     scale = float(np.max(np.abs(Y)))
     if not 0.0 < scale < np.inf:
         scale = 1.0
+    if not exact_fit and not np.isfinite(alpha / scale):
+        raise ValueError(
+            f"alpha={alpha:g} is too large for targets of size {scale:g}: alpha / max|Y| overflows "
+            "(the penalty would be all of the objective); scale the targets up or alpha down."
+        )
     with blas_limit(1), workspace() as ws:
         P = reduce_problem(theta, Y / scale, operator, alpha / scale, exact_fit, basis="pivoted")
         z0 = None

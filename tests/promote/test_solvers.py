@@ -349,6 +349,16 @@ def test_targets_of_extreme_size_scale_the_solution(size, solve, rng):
             assert sol.objective == pytest.approx(ref.objective * size ** power, rel=1e-6)
 
 
+def test_newton_refuses_an_alpha_that_overflows_against_the_targets(rng):
+    # alpha / max|y| = inf: the gradient became NaN and the least-squares fit came
+    # back as converged
+    X = rng.uniform(-1, 1, size=(12, 3))
+    lib = PolynomialFeatures(2).fit(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(3)), Scalar(SO(3))))
+    with pytest.raises(ValueError, match="alpha=1e\\+09 is too large for targets"):
+        newton_promote(lib.transform(X), 1e-300 * np.sum(X ** 2, axis=1), op, alpha=1e9)
+
+
 @pytest.mark.parametrize("alpha", [1e-4, 1e-2, 1.0])
 def test_newton_meets_the_requested_accuracy_penalised(alpha, rng):
     # few noisy samples and a small alpha: the objective (mostly the data

@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import PolynomialFeatures
 
-from sksym.groups import SE, SO, T
+from sksym.groups import SE, SO, Dihedral, T
 from sksym.linear_model._symmetry_promoting import SymmetryPromotingRegressor
 from sksym.reps import V
 
@@ -204,6 +204,8 @@ def test_errors(rng):
         SymmetryPromotingRegressor(candidates=1j * np.ones((1, 2, 2))).fit(X, y)
     with pytest.raises(ValueError, match="candidates must be finite"):
         SymmetryPromotingRegressor(candidates=np.full((1, 2, 2), np.nan)).fit(X, y)
+    with pytest.raises(ValueError, match="has no Lie algebra"):        # was a reshape error
+        SymmetryPromotingRegressor(candidates=Dihedral(4)).fit(X, y)
     with pytest.raises(ValueError, match="solver"):
         SymmetryPromotingRegressor(solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="tol"):
