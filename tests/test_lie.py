@@ -328,7 +328,9 @@ def test_lie_derivative_needs_more_points_than_monomials():
     (Group(discrete_generators=[-np.eye(2)]), V, Scalar, 3, 4),  # even functions
     (Dihedral(4), V, Scalar, 4, 4),                 # rotations by 90 degrees come with round-off
     (O(3), V, V, 5, 3),                             # x, |x|^2 x, |x|^4 x
-], ids=["S8-V-V", "S4-V-VxV", "-I-odd", "-I-even", "D4", "O3"])
+    (O(2), V, Scalar, 60, 31),                      # the reflection restricted to the SO(2)
+    (O(2), V, V, 60, 30),                           # invariants (24 and 21 at a 1e-10 cut)
+], ids=["S8-V-V", "S4-V-VxV", "-I-odd", "-I-even", "D4", "O3", "O2-deg60-S", "O2-deg60-V"])
 def test_signed_permutation_elements_are_constrained_exactly(G, in_rep, out_rep, degree, dim, rng):
     # elements acting by signed permutations map monomials to signed monomials:
     # their constraints are signed permutations of the coefficients (orbits)

@@ -153,3 +153,12 @@ def test_elements_of_the_wrong_dimension_are_refused():
     with pytest.raises(ValueError, match=r"A must have shape \(3, 3\)"):
         V(SO(3)).drho(np.zeros((2, 2)))
     assert V(SE(2)).rho(np.eye(3)).shape == (2, 2)          # homogeneous elements of affine groups
+
+
+def test_discrete_constraints_at_round_off_are_not_constraints():
+    # V * V of a rotation by 180 degrees is the identity up to rounding: every
+    # constraint row is round-off, and a threshold relative to them kept 2 of the 4
+    # invariant tensors (SymmetricRidge(Cyclic(2), PolynomialFeatures(2)) could not
+    # fit x0 x1)
+    from sksym.groups import Cyclic
+    assert (V * V)(Cyclic(2)).equivariant_basis().shape == (4, 4)

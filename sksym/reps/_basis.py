@@ -60,6 +60,14 @@ def equivariant_basis(rep, tol=1e-10, method="auto"):
     return np.hstack(blocks)
 
 
+def _constraint_scale(term):
+    """The size of a constraint that is not round-off: 1 when the group has
+    discrete elements (rows ``rho(h) - I``: when ``rho(h)`` is the identity up to
+    rounding, as ``V * V`` of a rotation by 180 degrees, every row is round-off
+    and a threshold relative to it counted round-off as constraints), else 0."""
+    return 1.0 if term.group.n_discrete else 0.0
+
+
 @lru_cache(maxsize=256)
 def _term_basis(term, tol, method):
     n = term.size
@@ -67,7 +75,7 @@ def _term_basis(term, tol, method):
         Q = _sparse_fixed_space(term, tol)
     else:
         C = term.constraint_matrices()
-        Q = null_space(C, n, tol)
+        Q = null_space(C, n, tol, scale=_constraint_scale(term))
     Q.setflags(write=False)
     return Q
 
@@ -81,6 +89,7 @@ def _sparse_fixed_space(term, tol, block=8):
     S = scipy.sparse.vstack([scipy.sparse.csr_matrix(c) for c in C]).tocsc()
     M = (S.T @ S).tocsc()
     smax2 = scipy.sparse.linalg.eigsh(M, k=1, which="LA", return_eigenvectors=False)[0]
+    smax2 = max(smax2, _constraint_scale(term) ** 2)
     if smax2 <= 0:
         return np.eye(n)
     thresh = max(tol, 1e-7) ** 2 * smax2
