@@ -384,6 +384,9 @@ def test_too_few_points_warn_and_enough_do_not(rng):
         LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (4, 3))).apply(np.ones(10))
     with pytest.warns(FewPointsWarning, match="at 5 distinct points, fewer than the 20"):
         exact.apply(np.ones(20))                    # evaluated at the points: warned (once)
+    from sksym.solvers import CompressedLieOperator
+    with pytest.warns(FewPointsWarning, match="at 6 distinct points, fewer than the 20"):
+        CompressedLieOperator(LieDerivative(cubic, V(SO(3)), Scalar(SO(3)), points=rng.normal(size=(6, 3))))
     with pytest.warns(FewPointsWarning, match="at 3 distinct points, fewer than the 4"):
         LieDerivative(quadratic, V(T(3)), Scalar(T(3)), points=rng.uniform(-1, 1, (3, 3))).apply(np.ones(10))
     with pytest.warns(FewPointsWarning, match="at 9 distinct points, fewer than the 10"):

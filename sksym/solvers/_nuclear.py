@@ -98,6 +98,7 @@ class CompressedLieOperator:
             self.lie_algebra = np.asarray(op.lie_algebra)
             self._dense = None
             self._R = self._S = None
+            op._warn_few_points()          # both builds evaluate at the operator's points
             maps = op.coefficient_maps()
             if maps is None:
                 self._build_dense(op, tol)
