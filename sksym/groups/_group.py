@@ -516,11 +516,21 @@ class Group:
 def _signed_permutations(mats):
     """Whether every matrix has one entry +-1 in each row and column, zeros
     elsewhere (they generate a finite group, and inverses are transposes)."""
+    return _as_signed_permutations(mats, tol=0.0) is not None
+
+
+def _as_signed_permutations(mats, tol=1e-12):
+    """``mats`` with entries rounded to -1, 0, 1 if every matrix has one entry
+    +-1 (to ``tol``) in each row and column and zeros (to ``tol``) elsewhere
+    (rotations by multiples of 90 degrees come with round-off), else None."""
+    mats = np.asarray(mats, dtype=float)
     if not len(mats):
-        return False
-    nonzero = mats != 0
-    return bool(np.all(np.abs(mats[nonzero]) == 1.0) and np.all(nonzero.sum(axis=1) == 1)
-                and np.all(nonzero.sum(axis=2) == 1))
+        return None
+    nonzero = np.abs(mats) > tol
+    if not (np.all(np.abs(np.abs(mats[nonzero]) - 1.0) <= tol) and np.all(nonzero.sum(axis=-1) == 1)
+            and np.all(nonzero.sum(axis=-2) == 1)):
+        return None
+    return np.where(nonzero, np.sign(mats), 0.0)
 
 
 def _product_replacement(gens, rng, n_samples, slots=10, burn_in=100, spacing=3):

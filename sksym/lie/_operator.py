@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state
 from .._checks import check_rank_tol, check_real
 from .._linalg import _compress_rows, null_space, rank_tol
 from ..exceptions import FewPointsWarning
+from ..groups._group import _as_signed_permutations
 from ..libraries import library_degree, library_jacobian
 from ..reps import Rep
 
@@ -108,55 +109,37 @@ def _lie_elements(group, lie_algebra):
 _RESTRICTED_TOL = 1e-6   # threshold on a discrete element restricted to the continuous fixed space
 
 
-def _as_signed_permutations(mats, tol=1e-12):
-    """``mats`` with entries rounded to -1, 0, 1 if every matrix has one entry
-    +-1 (to ``tol``) in each row and column and zeros (to ``tol``) elsewhere
-    (rotations by multiples of 90 degrees come with round-off), else None."""
-    mats = np.asarray(mats, dtype=float)
-    if not len(mats):
-        return None
-    nonzero = np.abs(mats) > tol
-    if not (np.all(np.abs(np.abs(mats[nonzero]) - 1.0) <= tol) and np.all(nonzero.sum(axis=-1) == 1)
-            and np.all(nonzero.sum(axis=-2) == 1)):
-        return None
-    return np.where(nonzero, np.sign(mats), 0.0)
-
-
 def _invariant_orbit_basis(perms, n):
     """Orthonormal basis (columns) of the vectors ``w`` of length ``n`` with
     ``w[dst[i]] = sign[i] w[i]`` for every signed permutation ``(dst, sign)``
     in ``perms``: one vector per orbit of the group they generate, with the
     signs carried along the orbit, and none for an orbit on which they
     contradict each other (an entry equal to minus itself)."""
-    graph = scipy.sparse.coo_matrix(
-        (np.ones(n * len(perms)), (np.tile(np.arange(n), len(perms)), np.concatenate([d for d, _ in perms]))),
-        shape=(n, n))
-    n_orbits, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
-    # signs along a breadth-first order of each orbit
-    value = np.zeros(n)
     edges = [[] for _ in range(n)]
     for dst, sign in perms:
         for i, (j, sg) in enumerate(zip(dst.tolist(), sign.tolist())):
             edges[i].append((j, sg))
             edges[j].append((i, sg))
-    for root in np.unique(label, return_index=True)[1]:
-        value[root] = 1.0
+    label, value = np.full(n, -1), np.zeros(n)
+    n_orbits = 0
+    for root in range(n):                  # depth-first through each orbit
+        if label[root] >= 0:
+            continue
+        label[root], value[root] = n_orbits, 1.0
         stack = [root]
         while stack:
             i = stack.pop()
             for j, sg in edges[i]:
-                if value[j] == 0.0:
-                    value[j] = sg * value[i]
+                if label[j] < 0:
+                    label[j], value[j] = n_orbits, sg * value[i]
                     stack.append(j)
+        n_orbits += 1
     consistent = np.ones(n_orbits, dtype=bool)
     for dst, sign in perms:
-        bad = value[dst] != sign * value
-        consistent[label[bad]] = False
-    keep = np.flatnonzero(consistent)
-    N = np.zeros((n, keep.size))
-    column = np.full(n_orbits, -1)
-    column[keep] = np.arange(keep.size)
+        consistent[label[value[dst] != sign * value]] = False
+    column = np.cumsum(consistent) - 1
     rows = np.flatnonzero(consistent[label])
+    N = np.zeros((n, int(consistent.sum())))
     N[rows, column[label[rows]]] = value[rows]
     return N / np.sqrt(np.maximum(np.sum(N * N, axis=0), 1.0))
 
@@ -535,11 +518,11 @@ class LieDerivative:
         if getattr(self, "_points_checked", False):
             return
         self._points_checked = True
-        d = self.points.shape[1]
-        n = len(np.unique(self.points, axis=0))
         has_discrete = len(self.discrete_elements) > 0
         if self.n_generators == 0 and not has_discrete:
             return
+        d = self.points.shape[1]
+        n = len(np.unique(self.points, axis=0))
         if self.degree is not None:
             k = self.degree
             translations_only = not np.any(self.input_rep.drho(self.lie_algebra))
@@ -547,7 +530,7 @@ class LieDerivative:
                 k -= 1                                 # L_xi F = DF xi has degree k - 1
             need, what = comb(d + k, k), f"polynomials of degree {k} in {d} variables"
         else:
-            need = int(np.asarray(self.library.transform(self.points[:1])).shape[1])
+            need = self.n_library_features
             what = f"the {need} functions of the library"
         if n < need:
             warnings.warn(
