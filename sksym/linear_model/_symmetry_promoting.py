@@ -152,8 +152,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         broken direction; with a single candidate, or a model symmetric under
         all, the largest singular value is round-off; constant offsets do not
         enter). "auto" uses the largest-gap rule, and counts as zero every
-        singular value below ``10 * tol`` times the root-mean-square of the
-        model on the training inputs.
+        singular value below ``10 * tol`` times the root-mean-square spread of
+        the model about its mean on the training inputs (a constant offset does
+        not raise it), plus the rounding level ``1e3 eps`` of the model's size.
     random_state : int, RandomState instance or None, default=None
         Seed of the evaluation points of the operator. ``None`` uses seed 0,
         so the penalty (and the fit) is deterministic and the operator of a
@@ -305,13 +306,21 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.objective_ = sol.objective
         s, gens = symmetry_spectrum(operator.matrix(W), np.asarray(self.candidates_.lie_algebra))
         # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
-        # to the size of the model; the size of the terms that a symmetry cancels is
-        # the scale of a broken direction (so that a single candidate can be a
-        # symmetry, with a float symmetry_tol too), as in SymmetryDiscovery
-        scale = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1))) if len(theta) else 0.0
+        # to the spread of the fitted values (not their size: a constant, which no
+        # Lie derivative sees, raised the floor over broken directions: 1e5 + x0^2 +
+        # 2 x1^2 counted a direction of size 0.48 as a rotation symmetry) and the
+        # rounding level of values of their size (a constant of 1e8 leaves errors of
+        # ~1e-7); the size of the terms that a symmetry cancels is the scale of a
+        # broken direction (so that a single candidate can be a symmetry, with a
+        # float symmetry_tol too), as in SymmetryDiscovery
+        if len(theta):
+            size = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1)))
+            spread = np.sqrt(np.mean(np.sum((fitted - fitted.mean(axis=0)) ** 2, axis=1)))
+            floor = 10 * self.tol * spread + 1e3 * np.finfo(float).eps * size
+        else:
+            floor = 0.0
         reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
-        k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=10 * self.tol * scale,
-                                reference=reference)
+        k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
         self.symmetry_singular_values_ = s
         self.generators_ = gens[:k]
         self.coef_ = W[0].copy() if y.ndim == 1 else W.copy()

@@ -280,3 +280,19 @@ def test_constant_offset_does_not_hide_a_broken_direction(symmetry_tol, rng):
         invariant = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-4, symmetry_tol=symmetry_tol)
         invariant.fit(X, offset + np.sum(X ** 2, axis=1))
         assert invariant.generators_.shape == (1, 2, 2)
+
+
+def test_constant_offset_does_not_hide_a_broken_rotation(rng):
+    # the "auto" floor was 10 tol times the size of the fitted values: with an
+    # offset of 1e5, the broken rotation of x0^2 + 2 x1^2 (size 0.48) counted as a
+    # symmetry; a rotation-invariant target keeps its symmetry at large offsets
+    X = rng.uniform(-1, 1, size=(60, 2))
+    for offset in (0.0, 1e5, 1e8):
+        broken = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-4).fit(
+            X, offset + X[:, 0] ** 2 + 2 * X[:, 1] ** 2)
+        assert broken.generators_.shape[0] == 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            invariant = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-4).fit(
+                X, offset + X[:, 0] ** 2 + X[:, 1] ** 2)
+        assert invariant.generators_.shape[0] == 1
