@@ -154,7 +154,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(np.asarray(getattr(warm_start, "coef", warm_start), dtype=float) / scale)
-        z, n_iter, converged, _ = _newton(P, tol, max_iter, z0, ws)
+        z, n_iter, converged = _newton(P, tol, max_iter, z0, ws)
         W = P.coef(z) * scale
         # the objective of the coefficients returned (their rounding included: a
         # nuclear norm at rounding level differs between c + C z and M(W))
@@ -315,8 +315,8 @@ def _newton(P, tol, max_iter, z0, ws=None):
     H, g_data = P.H, P.g
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
         if H is None:
-            return np.zeros(nz), 0, True, None
-        return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True, None
+            return np.zeros(nz), 0, True
+        return scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0], 0, True
     alpha = P.alpha
     C, c = _wide_operator(P, ws)
     q, r = c.shape
@@ -358,7 +358,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
     # nuclear norm zero has no relative accuracy to reach)
     noise = _NOISE * (float(np.linalg.norm(c)) + float(np.linalg.norm(C2)) * float(np.linalg.norm(z)))
     if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal
-        return z, 0, True, s0
+        return z, 0, True
     floor = alpha * min(q, r) * noise       # error of the objective below which nothing is resolved
     if H is not None:
         T_data, Ys = P.data
@@ -414,7 +414,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # (interpolating the smoothed objective along the step took more steps:
         # it is far from quadratic where singular values approach zero).
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
-        z_prev, s_prev = z, s
+        z_prev = z
         dX = (C2 @ step).reshape(q, r)
         d1, d2 = (0.0, 0.0) if H is None else (float(residual @ step), float(step @ H @ step))
         t, with_vectors = 1.0, not level_start
@@ -433,8 +433,8 @@ def _newton(P, tol, max_iter, z0, ws=None):
             t, with_vectors = 0.5 * t, False
         if accurate:          # done: keep the better of the last two points
             if data(z) + alpha * float(s.sum()) <= f_z:
-                return z, it, True, s
-            return z_prev, it, True, s_prev
+                return z, it, True
+            return z_prev, it, True
         # a full, small step: the smoothed problem is solved to its accuracy
         level_done = ((t == 1.0 and decrement <= _STAGE * mu * scale / s0[0])
                       or decrement <= 1e-15 * scale or t <= 1e-12)
@@ -444,7 +444,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # objective is still inaccurate (an optimum far below the start), down to
         # the rounding level, where the estimate could not be met
         if mu <= noise:
-            return z, it, False, s
+            return z, it, False
         mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else noise)
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
@@ -457,7 +457,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
             U, s, Vt = svd(X)
         mu = mu_new
         level_start = True
-    return z, max_iter, False, s
+    return z, max_iter, False
 
 
 def _newton_flops(q, r, n_z):
