@@ -216,7 +216,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     >>> import numpy as np
     >>> from sksym.groups import T
     >>> from sksym.linear_model import SymmetryPromotingRegressor
-    >>> rng = np.random.RandomState(0)
+    >>> rng = np.random.RandomState(1)
     >>> X = rng.uniform(-1, 1, size=(8, 3))
     >>> y = (X[:, 0] - X[:, 1]) ** 2 + X[:, 0] - X[:, 1]
     >>> model = SymmetryPromotingRegressor(candidates=T(3), exact_fit=True).fit(X, y)

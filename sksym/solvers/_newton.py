@@ -19,8 +19,9 @@ __all__ = ["newton_promote", "solve_promote"]
 
 _STAGE = 3.0                  # a smoothing level is solved when the decrement is below this (relative)
 _SHRINK = 0.04                # continuation factor of the smoothing parameter
-_GAP_SAFETY = 0.25            # stop when the estimated error is below this fraction of tol
 _MU0 = 0.1                    # first smoothing parameter, relative to the largest singular value
+_REFINES = 10                 # at most this many steps added to a level for the certificate's dual
+_NOISE_STEPS = 10             # at most this many steps at the rounding level of the singular values
 _NOISE = 8.0 * np.finfo(float).eps   # rounding level of the singular values, relative to their terms
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
@@ -59,18 +60,25 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     least-squares start or minimum-norm interpolant, ``S`` the size of the
     objective there: ``alpha ||M(W0)||_*`` plus that of the data term), the
     next start predicted to first order along the path of minimisers. It
-    stops when an error estimate (the duality gap of
-    ``Y = U diag(s / sqrt(s^2 + mu^2)) V^T``, dual
-    feasible at the smoothed minimiser, plus the Newton decrement) is below
-    ``tol / 4`` relative to the objective. The smoothing levels end at
+    stops when a duality gap certifies the objective to ``tol`` relative to
+    its size: the Newton step's own update of the dual variable
+    ``Y = U diag(s / sqrt(s^2 + mu^2)) V^T`` satisfies the linear optimality
+    conditions exactly, and scaled to spectral norm at most 1 it is dual
+    feasible, so the gap to its dual value bounds the error of the current
+    coefficients (up to rounding). The gap is
+    computed where a cheap estimate (the smoothing's gap plus the Newton
+    decrement) is below ``tol``; when its smoothing share is small but the
+    step still too large for the dual, the level goes on with another step
+    (while each halves the gap).
+    The smoothing levels end at
     ``mu = tol * ||M(W0)||_* / (10 min(q, rank))``, where the smoothing and
     the unfinished Newton steps each cost a fraction of ``tol`` relative to
-    the start, unless the estimate is still too large there (an optimum far
+    the start, unless the gap is still too large there (an optimum far
     below the start): then ``mu`` shrinks further, down to the rounding level
-    of the singular values, where an error estimate of that size is accepted
+    of the singular values, where an estimate of that size is accepted
     (a start symmetric to rounding is returned at once; an optimum of nuclear
     norm zero has no relative accuracy), and a larger one leaves the solution
-    not converged. In the penalised form the objective's size is computed from
+    not converged (after at most 10 steps there). In the penalised form the objective's size is computed from
     the residuals, and an estimate at the data term's rounding level
     (residuals of targets of size ``|Y|`` are known to ``eps |Y|`` only) is
     accepted too. About 5-25 steps solve a problem
@@ -216,6 +224,7 @@ class _SmoothedHessian:
         """The Hessian; only its upper triangle is filled (see :func:`_symmetric`)."""
         q, r, nz = self.shape
         plus, times = _divided_differences(s, sq, mu)
+        self.plus, self.times = plus, times           # for _certified_gap
         # symmetric rank-k updates (syrk, syr2k) on Fortran-ordered views: half
         # the work of a general product and no copies
         if self.project:
@@ -348,6 +357,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
         z = scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0]
     else:
         z = np.zeros(nz)
+    z_ls = z
     X = image(z)
     U, s, Vt = svd(X)
     s0 = s
@@ -369,6 +379,8 @@ def _newton(P, tol, max_iter, z0, ws=None):
         U, s, Vt = svd(X)
     mu = _MU0 * s0[0]
     level_start = True
+    refines, last_gap = 0, np.inf   # steps added to this level for the dual's sake, its last gap
+    level_steps = 0
     mu_final = max(tol * float(np.sum(s0)) / (10.0 * min(q, r)), noise)
     for it in range(1, max_iter + 1):
         sq = np.hypot(s, mu)
@@ -389,9 +401,6 @@ def _newton(P, tol, max_iter, z0, ws=None):
         decrement = float(-grad @ step)
         if not decrement > 0.0:               # no descent left at this smoothing level
             decrement, step = 0.0, np.zeros(nz)
-        # error estimate: at the smoothed minimiser Y = U diag(s / sq) V^T is
-        # dual feasible, which bounds the error of f by sum s (sq - s) / sq; off
-        # it, the decrement adds what the step would still gain
         data_z = data(z)
         f_z = data_z + alpha * float(s.sum())
         if H is None:
@@ -403,8 +412,27 @@ def _newton(P, tol, max_iter, z0, ws=None):
             residual_norm = np.linalg.norm(Ys - T_data @ z.reshape(-1, T_data.shape[1]).T)
             size = 0.5 * residual_norm ** 2 + alpha * float(s.sum())
             data_floor = _NOISE * residual_norm * (Ys_norm + T_norm * float(np.linalg.norm(z)))
-        accurate = (alpha * float(np.sum(s * (sq - s) / sq)) + decrement
-                    <= max(_GAP_SAFETY * tol * abs(size), floor + data_floor))
+        # error estimate: at the smoothed minimiser Y = U diag(s / sq) V^T is
+        # dual feasible, which bounds the error of f by sum s (sq - s) / sq; off
+        # it, the decrement adds what the step would still gain. Off the path of
+        # smoothed minimisers the estimate can be far too small (a singular value
+        # pushed far below its optimum, where the smoothing's curvature hides
+        # what lifting it gains): where it is small, the duality gap of the dual
+        # variable updated by the Newton step decides (a bound, not an estimate)
+        estimate = alpha * float(np.sum(s * (sq - s) / sq)) + decrement
+        dX = (C2 @ step).reshape(q, r)
+        accurate = estimate <= floor + data_floor      # nothing more to resolve
+        refine = False
+        if not accurate and estimate <= tol * abs(size):
+            gap, smoothing = _certified_gap(U, s, Vt, sq, mu, hessian.plus, hessian.times, dX, alpha,
+                                            None if H is None else (H, z - z_ls, step))
+            accurate = gap <= tol * abs(size)
+            # with a small smoothing share the gap comes from the step's second-order
+            # terms (the dual's norm above 1): another step at this mu, not a smaller mu
+            # (while that pays: each such step must halve the gap)
+            refine = (smoothing <= 0.5 * tol * abs(size) and refines < _REFINES
+                      and gap <= 0.5 * last_gap)
+            refines, last_gap = refines + refine, gap
         # backtracking line search on z + t step: image X + t dX, data term
         # data_z + t d1 + t^2 d2 / 2; the singular vectors of the accepted point
         # serve the next step. Within a level the full step is usually
@@ -415,7 +443,6 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # it is far from quadratic where singular values approach zero).
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
         z_prev = z
-        dX = (C2 @ step).reshape(q, r)
         d1, d2 = (0.0, 0.0) if H is None else (float(residual @ step), float(step @ H @ step))
         t, with_vectors = 1.0, not level_start
         level_start = False
@@ -438,7 +465,11 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # a full, small step: the smoothed problem is solved to its accuracy
         level_done = ((t == 1.0 and decrement <= _STAGE * mu * scale / s0[0])
                       or decrement <= 1e-15 * scale or t <= 1e-12)
-        if not level_done:
+        level_steps += 1
+        # at the rounding level the steps are noise: a level's worth of them, then stop
+        if mu <= noise and level_steps >= _NOISE_STEPS:
+            return z, it, False
+        if not level_done or refine:
             continue
         # below the planned final level only while the error estimate says the
         # objective is still inaccurate (an optimum far below the start), down to
@@ -457,7 +488,46 @@ def _newton(P, tol, max_iter, z0, ws=None):
             U, s, Vt = svd(X)
         mu = mu_new
         level_start = True
+        refines, last_gap, level_steps = 0, np.inf, 0
     return z, max_iter, False
+
+
+def _certified_gap(U, s, Vt, sq, mu, plus, times, dX, alpha, data=None):
+    """A bound on the error of the objective at ``X = U diag(s) V^T`` from the
+    dual of the Newton step ``dz`` (``dX = C dz``) at smoothing ``mu``.
+
+    The Newton step makes ``Y1 = U diag(s / sq) V^T + J[dX]`` (``J`` the
+    derivative of the smoothing's gradient, from the divided differences
+    ``plus`` and ``times``) satisfy the optimality conditions' linear part:
+    ``C^T Y1 = 0`` for the exact fit, ``alpha C^T Y1 = g - H (z + dz)``
+    penalised. ``Y1 / nu`` with ``nu = max(1, ||Y1||_2)`` is dual feasible, and
+    the gap to its dual value bounds ``f(z) - f*`` (up to rounding):
+    ``alpha (sum s - sum_i s_i Y1_ii / nu)`` plus, penalised, ``1/2 e^T H e``
+    with ``e = (z - z_ls) - (z + dz - z_ls) / nu`` (``z_ls`` the least-squares
+    start; ``data = (H, z - z_ls, dz)``). In the singular basis ``Y1`` is
+    ``[D | R]``: ``D`` from ``E = U^T dX V_q`` and the divided differences,
+    ``R = diag(1 / sq) U^T dX V_perp``; ``R V_perp^T`` needs only ``V_q``.
+    """
+    q = s.size
+    W = U.T @ dX                                  # U^T dX, (q, r)
+    E = W @ Vt[:q].T                              # U^T dX V_q
+    D = plus * (E + E.T) + times * (E - E.T)
+    D *= 0.5                                      # diagonal: phi''(s_i) E_ii
+    diagonal = D.ravel()[::q + 1]
+    diagonal += s / sq
+    # Y1 with rows in the singular basis, columns as X's: D V_q^T + R V_perp^T, where
+    # R V_perp^T = diag(1 / sq) U^T dX (I - V_q V_q^T) needs only V_q (W W^T - E E^T
+    # in place of the projection lost all accuracy where sq is tiny)
+    Y1 = D @ Vt[:q]
+    Y1 += (W - E @ Vt[:q]) / sq[:, None]
+    nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
+    smoothing = alpha * (float(s.sum()) - float(s @ diagonal))
+    gap = alpha * (float(s.sum()) - float(s @ diagonal) / nu)
+    if data is not None:
+        H, a, dz = data
+        e = a - (a + dz) / nu
+        gap += 0.5 * float(e @ H @ e)
+    return gap, smoothing
 
 
 def _newton_flops(q, r, n_z):

@@ -326,6 +326,94 @@ def test_newton_meets_the_requested_accuracy(rng):
         assert ref.objective <= sol.objective * (1 + 1e-12) and sol.objective - ref.objective <= tol * ref.objective
 
 
+def _recovery_problem(m, seed, n, noise_seed):
+    """bench_recovery's ortho/T(m) d=2 problem (target, pool and evaluation points
+    drawn as there) with 1% noise on its first n samples."""
+    from sksym.lie import unisolvent_points
+    lib = PolynomialFeatures(2).fit(np.zeros((1, m)))
+    K = lib.n_output_features_
+    rng = np.random.RandomState(seed)
+    phi = rng.rand(3)
+    u = np.linalg.svd(rng.normal(size=(m, 1)))[0][:, 0]
+    X = rng.uniform(-1, 1, size=(K + 1, m))[:n]
+    t = X @ u
+    y = phi[0] + phi[1] * t + phi[2] * t * t
+    y = y + 0.01 * np.std(y) * np.random.RandomState(noise_seed).randn(n)
+    points = unisolvent_points(m, 1, oversample=1.0, random_state=12345)
+    op = CompressedLieOperator(LieDerivative(lib, V(T(m)), Scalar(T(m)), points=points))
+    return lib.transform(X), y, op
+
+
+def test_newton_stops_on_a_certified_gap_not_on_an_estimate():
+    # The error estimate (smoothing gap plus Newton decrement) stopped Newton on
+    # this problem at a relative error of 3.5e-6 with tol=1e-6, reporting
+    # convergence; the duality gap of the Newton-updated dual is a bound.
+    theta, y, op = _recovery_problem(5, 0, 10, 0)
+    ref = newton_promote(theta, y, op, 1e-3, tol=1e-12, max_iter=1000)
+    sol = newton_promote(theta, y, op, 1e-3, tol=1e-6)
+    assert ref.converged and sol.converged
+    assert sol.objective - ref.objective <= 1e-6 * ref.objective
+
+
+@pytest.mark.parametrize("G, m, n", [(T(4), 4, 7), (SE(3), 3, 6), (T(3), 3, 5)], ids=["T4", "SE3", "T3"])
+def test_certified_gap_bounds_the_error_at_every_point_it_is_computed(G, m, n, rng, monkeypatch):
+    # every gap the solver computes (on its path, including points it rejects)
+    # is at least the true error of the exact fit's objective there
+    import sksym.solvers._newton as newton_module
+    lib, op = _operator(G, m, 2)
+    X = rng.uniform(-1, 1, size=(n, m))
+    u = rng.normal(size=m)
+    y = (X @ u) ** 2 + X @ u + 0.1 * rng.normal(size=n)
+    theta = lib.transform(X)
+    f_star = newton_promote(theta, y, op, exact_fit=True, tol=1e-12, max_iter=1000).objective
+    scale = np.max(np.abs(y))
+    seen = []
+    certify = newton_module._certified_gap
+
+    def record(U, s, *args, **kwargs):
+        gap, smoothing = certify(U, s, *args, **kwargs)
+        seen.append((float(s.sum()), gap, smoothing))
+        return gap, smoothing
+
+    monkeypatch.setattr(newton_module, "_certified_gap", record)
+    for tol in (1e-2, 1e-4, 1e-6, 1e-9):
+        newton_promote(theta, y, op, exact_fit=True, tol=tol)
+    assert len(seen) >= 4
+    for f, gap, smoothing in seen:
+        assert f - f_star / scale <= gap + 1e-12 * f
+        assert 0.0 <= smoothing <= gap + 1e-15 * f
+
+
+@pytest.mark.parametrize("alpha, n", [(1e-3, 8), (0.1, 20), (1e-5, 30)])
+def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, monkeypatch):
+    # the penalised gap adds the data term's share, 1/2 e^T H e
+    import sksym.solvers._newton as newton_module
+    from sksym.solvers._problem import check_problem, reduce_problem
+    lib, op = _operator(T(4), 4, 2)
+    X = rng.uniform(-1, 1, size=(n, 4))
+    u = rng.normal(size=4)
+    y = (X @ u) ** 2 + X @ u + 0.05 * rng.normal(size=n)
+    theta, y, alpha = check_problem(lib.transform(X), y, op, alpha)
+    P = reduce_problem(theta, y, op, alpha, False, basis="pivoted")
+    z_ls = scipy.linalg.lstsq(P.H, P.g, check_finite=False, cond=1e-12)[0]   # the solver's start
+    f_star = P.objective(newton_module._newton(P, 1e-12, 1000, None)[0])
+    seen = []
+    certify = newton_module._certified_gap
+
+    def record(*args, **kwargs):
+        gap, smoothing = certify(*args, **kwargs)
+        H, a, dz = args[9] if len(args) > 9 else kwargs["data"]
+        seen.append((P.objective(z_ls + a), gap))
+        return gap, smoothing
+
+    monkeypatch.setattr(newton_module, "_certified_gap", record)
+    for tol in (1e-2, 1e-4, 1e-6, 1e-9):
+        assert newton_module._newton(P, tol, 200, None)[2]
+    assert len(seen) >= 4
+    for f, gap in seen:
+        assert f - f_star <= gap + 1e-12 * f
+
+
 @OWN_SOLVERS
 @pytest.mark.parametrize("size", [1e-150, 1e-80, 1e80, 1e120])
 def test_targets_of_extreme_size_scale_the_solution(size, solve, rng):
