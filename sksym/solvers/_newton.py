@@ -75,11 +75,11 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     the unfinished Newton steps each cost a fraction of ``tol`` relative to
     the start, unless the gap is still too large there (an optimum far
     below the start): then ``mu`` shrinks further, down to the rounding level
-    of the singular values, where an estimate of that size is accepted
+    of the singular values, where a gap of that size is accepted
     (a start symmetric to rounding is returned at once; an optimum of nuclear
     norm zero has no relative accuracy), and a larger one leaves the solution
     not converged (after at most 10 steps there). In the penalised form the objective's size is computed from
-    the residuals, and an estimate at the data term's rounding level
+    the residuals, and a gap at the data term's rounding level
     (residuals of targets of size ``|Y|`` are known to ``eps |Y|`` only) is
     accepted too. About 5-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
@@ -421,12 +421,14 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # variable updated by the Newton step decides (a bound, not an estimate)
         estimate = alpha * float(np.sum(s * (sq - s) / sq)) + decrement
         dX = (C2 @ step).reshape(q, r)
-        accurate = estimate <= floor + data_floor      # nothing more to resolve
-        refine = False
-        if not accurate and estimate <= tol * abs(size):
+        # (at the rounding level, below which nothing is resolved, an absolute bound:
+        # the estimate alone accepted points 1e-4 off there)
+        bound = max(tol * abs(size), floor + data_floor)
+        accurate = refine = False
+        if estimate <= bound:
             gap, smoothing = _certified_gap(U, s, Vt, sq, mu, hessian.plus, hessian.times, dX, alpha,
                                             None if H is None else (H, z - z_ls, step))
-            accurate = gap <= tol * abs(size)
+            accurate = gap <= bound
             # with a small smoothing share the gap comes from the step's second-order
             # terms (the dual's norm above 1): another step at this mu, not a smaller mu
             # (while that pays: each such step must halve the gap)
