@@ -5,6 +5,7 @@ import numbers
 import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
@@ -155,6 +156,12 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         singular value below ``10 * tol`` times the root-mean-square spread of
         the model about its mean on the training inputs (a constant offset does
         not raise it), plus the rounding level ``1e3 eps`` of the model's size.
+        When the gap rule alone would count more symmetries than that (values
+        above the floor but far below the rest: near the recovery threshold an
+        objective accurate to ``tol`` can leave a symmetry's singular values at
+        ``~100 tol``), the problem is solved again with a 100-fold smaller
+        tolerance, twice at most, while those values shrink with it (they are
+        the solver's error); values that stay put are the model's.
     random_state : int, RandomState instance or None, default=None
         Seed of the evaluation points of the operator. ``None`` uses seed 0,
         so the penalty (and the fit) is deterministic and the operator of a
@@ -167,7 +174,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     intercept_ : float
         Always 0.0: the constant function of the library plays that role.
     n_iter_ : int
-        Solver iterations.
+        Solver iterations (with those of the tighter solves, if any).
     objective_ : float
         Objective value at the solution.
     symmetry_singular_values_ : ndarray of shape (q,)
@@ -265,6 +272,29 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
+    def _symmetries(self, W, theta, operator, lie_derivative, lie_algebra, tol):
+        """The fitted model's symmetry spectrum and the symmetries counted with a
+        solver accuracy of ``tol``: ``(W, s, gens, k, reference)``."""
+        fitted = theta @ W.T
+        s, gens = symmetry_spectrum(operator.matrix(W), lie_algebra)
+        # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
+        # to the spread of the fitted values (not their size: a constant, which no
+        # Lie derivative sees, raised the floor over broken directions: 1e5 + x0^2 +
+        # 2 x1^2 counted a direction of size 0.48 as a rotation symmetry) and the
+        # rounding level of values of their size (a constant of 1e8 leaves errors of
+        # ~1e-7); the size of the terms that a symmetry cancels is the scale of a
+        # broken direction (so that a single candidate can be a symmetry, with a
+        # float symmetry_tol too), as in SymmetryDiscovery
+        if len(theta):
+            size = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1)))
+            spread = np.sqrt(np.mean(np.sum((fitted - fitted.mean(axis=0)) ** 2, axis=1)))
+            floor = 10 * tol * spread + 1e3 * np.finfo(float).eps * size
+        else:
+            floor = 0.0
+        reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
+        k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
+        return W, s, gens, k, reference
+
     def fit(self, X, y):
         """Fit the symmetry-promoting model.
 
@@ -297,30 +327,39 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         else:
             sol = solve_promote(theta, Y, operator, alpha, exact_fit=self.exact_fit, solver=self.solver,
                                 tol=self.tol, max_iter=self.max_iter, warm_start=previous)
+        n_iter = sol.n_iter
+        lie_algebra = np.asarray(self.candidates_.lie_algebra)
+        tol = self.tol
+        W, s, gens, k, reference = self._symmetries(sol.coef, theta, operator, lie_derivative, lie_algebra, tol)
+        # Near the recovery threshold the optimum is degenerate: an objective
+        # accurate to tol can leave the symmetric directions' singular values
+        # ~100 tol (8 samples of a T(3) target: 1e-4, above the floor), where the
+        # gap rule alone sees them. When it counts more than the floor rule, solve
+        # tighter (100-fold, twice at most): values that are the solver's error
+        # shrink with its tolerance, those of the model do not.
+        for _ in range(_TIGHTEN if self.symmetry_tol == "auto" and self.solver != "cvxpy" else 0):
+            k_gap = select_n_symmetries(s, tol="auto", reference=reference)
+            if k_gap <= k:
+                break
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                tighter = solve_promote(theta, Y, operator, alpha, exact_fit=self.exact_fit,
+                                        solver=self.solver, tol=tol / 100, max_iter=self.max_iter,
+                                        warm_start=sol)
+            n_iter += tighter.n_iter
+            if not tighter.converged:
+                break
+            found = self._symmetries(tighter.coef, theta, operator, lie_derivative, lie_algebra, tol / 100)
+            shrunk = bool(np.all(found[1][k:k_gap] <= 0.1 * s[k:k_gap]))
+            sol, tol = tighter, tol / 100
+            W, s, gens, k, reference = found
+            if not shrunk:
+                break
         self._solution = sol
-        W = sol.coef
-        fitted = theta @ W.T
         if self.exact_fit:
-            _warn_if_not_interpolating(fitted, Y)
-        self.n_iter_ = sol.n_iter
+            _warn_if_not_interpolating(theta @ W.T, Y)
+        self.n_iter_ = n_iter
         self.objective_ = sol.objective
-        s, gens = symmetry_spectrum(operator.matrix(W), np.asarray(self.candidates_.lie_algebra))
-        # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
-        # to the spread of the fitted values (not their size: a constant, which no
-        # Lie derivative sees, raised the floor over broken directions: 1e5 + x0^2 +
-        # 2 x1^2 counted a direction of size 0.48 as a rotation symmetry) and the
-        # rounding level of values of their size (a constant of 1e8 leaves errors of
-        # ~1e-7); the size of the terms that a symmetry cancels is the scale of a
-        # broken direction (so that a single candidate can be a symmetry, with a
-        # float symmetry_tol too), as in SymmetryDiscovery
-        if len(theta):
-            size = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1)))
-            spread = np.sqrt(np.mean(np.sum((fitted - fitted.mean(axis=0)) ** 2, axis=1)))
-            floor = 10 * self.tol * spread + 1e3 * np.finfo(float).eps * size
-        else:
-            floor = 0.0
-        reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
-        k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
         self.symmetry_singular_values_ = s
         self.generators_ = gens[:k]
         self.coef_ = W[0].copy() if y.ndim == 1 else W.copy()
@@ -329,6 +368,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
 
 
 _INTERPOLATION_RTOL = 1e-6
+_TIGHTEN = 2              # tighter solves (100-fold each) when the gap rule sees more symmetries
 
 
 def _warn_if_not_interpolating(fitted, Y):

@@ -78,8 +78,9 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     of the singular values, where a gap of that size is accepted
     (a start symmetric to rounding is returned at once; an optimum of nuclear
     norm zero has no relative accuracy), and a larger one leaves the solution
-    not converged (after at most 10 steps there). In the penalised form the objective's size is computed from
-    the residuals, and a gap at the data term's rounding level
+    not converged (after at most 10 steps there). In the penalised form the
+    objective's size is computed from the residuals, and a gap at the data
+    term's rounding level
     (residuals of targets of size ``|Y|`` are known to ``eps |Y|`` only) is
     accepted too. About 5-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
@@ -517,9 +518,8 @@ def _certified_gap(U, s, Vt, sq, mu, plus, times, dX, alpha, data=None):
     D *= 0.5                                      # diagonal: phi''(s_i) E_ii
     diagonal = D.ravel()[::q + 1]
     diagonal += s / sq
-    # Y1 with rows in the singular basis, columns as X's: D V_q^T + R V_perp^T, where
-    # R V_perp^T = diag(1 / sq) U^T dX (I - V_q V_q^T) needs only V_q (W W^T - E E^T
-    # in place of the projection lost all accuracy where sq is tiny)
+    # Y1 with rows in the singular basis and X's columns: D V_q^T + R V_perp^T, where
+    # R V_perp^T = diag(1 / sq) U^T dX (I - V_q V_q^T) needs only V_q
     Y1 = D @ Vt[:q]
     Y1 += (W - E @ Vt[:q]) / sq[:, None]
     nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
