@@ -159,9 +159,11 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         When the gap rule alone would count more symmetries than that (values
         above the floor but far below the rest: near the recovery threshold an
         objective accurate to ``tol`` can leave a symmetry's singular values at
-        ``~100 tol``), the problem is solved again with a 100-fold smaller
-        tolerance, twice at most, while those values shrink with it (they are
-        the solver's error); values that stay put are the model's.
+        ``~100 tol``) and those values are within ``1e3`` times the floor, the
+        problem is solved again with a 100-fold smaller tolerance, twice at
+        most, while those values shrink with it (they are the solver's error);
+        if they do not shrink tenfold they are the model's, and the tighter
+        solve is dropped.
     random_state : int, RandomState instance or None, default=None
         Seed of the evaluation points of the operator. ``None`` uses seed 0,
         so the penalty (and the fit) is deterministic and the operator of a
@@ -274,7 +276,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
 
     def _symmetries(self, W, theta, operator, lie_derivative, lie_algebra, tol):
         """The fitted model's symmetry spectrum and the symmetries counted with a
-        solver accuracy of ``tol``: ``(W, s, gens, k, reference)``."""
+        solver accuracy of ``tol``: ``(W, s, gens, k, reference, floor)``."""
         fitted = theta @ W.T
         s, gens = symmetry_spectrum(operator.matrix(W), lie_algebra)
         # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
@@ -293,7 +295,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             floor = 0.0
         reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
-        return W, s, gens, k, reference
+        return W, s, gens, k, reference, floor
 
     def fit(self, X, y):
         """Fit the symmetry-promoting model.
@@ -330,16 +332,21 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         n_iter = sol.n_iter
         lie_algebra = np.asarray(self.candidates_.lie_algebra)
         tol = self.tol
-        W, s, gens, k, reference = self._symmetries(sol.coef, theta, operator, lie_derivative, lie_algebra, tol)
+        W, s, gens, k, reference, floor = self._symmetries(sol.coef, theta, operator, lie_derivative,
+                                                           lie_algebra, tol)
         # Near the recovery threshold the optimum is degenerate: an objective
         # accurate to tol can leave the symmetric directions' singular values
         # ~100 tol (8 samples of a T(3) target: 1e-4, above the floor), where the
-        # gap rule alone sees them. When it counts more than the floor rule, solve
-        # tighter (100-fold, twice at most): values that are the solver's error
-        # shrink with its tolerance, those of the model do not.
+        # gap rule alone sees them. When it counts more than the floor rule, with
+        # the values in between at most 1e3 times the floor, solve tighter
+        # (100-fold, twice at most): values that are the solver's error shrink
+        # with its tolerance (10-fold at least: then the tighter solution and its
+        # floor are taken), those of the model do not (the tighter solve is
+        # dropped: its smaller floor would not count values that the requested
+        # tol counts, whatever the solver).
         for _ in range(_TIGHTEN if self.symmetry_tol == "auto" and self.solver != "cvxpy" else 0):
             k_gap = select_n_symmetries(s, tol="auto", reference=reference)
-            if k_gap <= k:
+            if k_gap <= k or s[k_gap - 1] > 1e3 * floor:
                 break
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -350,11 +357,10 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             if not tighter.converged:
                 break
             found = self._symmetries(tighter.coef, theta, operator, lie_derivative, lie_algebra, tol / 100)
-            shrunk = bool(np.all(found[1][k:k_gap] <= 0.1 * s[k:k_gap]))
-            sol, tol = tighter, tol / 100
-            W, s, gens, k, reference = found
-            if not shrunk:
+            if not np.all(found[1][k:k_gap] <= 0.1 * s[k:k_gap]):
                 break
+            sol, tol = tighter, tol / 100
+            W, s, gens, k, reference, floor = found
         self._solution = sol
         if self.exact_fit:
             _warn_if_not_interpolating(theta @ W.T, Y)

@@ -22,6 +22,7 @@ _SHRINK = 0.04                # continuation factor of the smoothing parameter
 _MU0 = 0.1                    # first smoothing parameter, relative to the largest singular value
 _REFINES = 10                 # at most this many steps added to a level for the certificate's dual
 _NOISE_STEPS = 10             # at most this many steps at the rounding level of the singular values
+_LEVEL_STEPS = 100            # at most this many at any smoothing level (a level takes 1-5; more is a stall)
 _NOISE = 8.0 * np.finfo(float).eps   # rounding level of the singular values, relative to their terms
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
@@ -78,7 +79,8 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     of the singular values, where a gap of that size is accepted
     (a start symmetric to rounding is returned at once; an optimum of nuclear
     norm zero has no relative accuracy), and a larger one leaves the solution
-    not converged (after at most 10 steps there). In the penalised form the
+    not converged (after at most 10 steps there; a level that takes 100
+    steps has stalled, and ends the solve not converged too). In the penalised form the
     objective's size is computed from the residuals, and a gap at the data
     term's rounding level
     (residuals of targets of size ``|Y|`` are known to ``eps |Y|`` only) is
@@ -171,10 +173,17 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         objective = nuclear if exact_fit else P.data_term(z) * scale * scale + alpha * nuclear
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="newton", time=time.perf_counter() - t0)
-    if not converged:
+    if not converged and n_iter >= max_iter:
         warnings.warn(
             f"Newton's method did not reach tol={tol:g} in {n_iter} steps (max_iter={max_iter}); "
             "increase max_iter or tol.",
+            ConvergenceWarning,
+        )
+    elif not converged:
+        warnings.warn(
+            f"Newton's method stopped after {n_iter} steps without certifying tol={tol:g}: its steps "
+            "stalled, or the smoothing reached the rounding level of the problem's terms (an "
+            "objective near round-off relative to them has no such accuracy); increase tol.",
             ConvergenceWarning,
         )
     return sol
@@ -469,8 +478,11 @@ def _newton(P, tol, max_iter, z0, ws=None):
         level_done = ((t == 1.0 and decrement <= _STAGE * mu * scale / s0[0])
                       or decrement <= 1e-15 * scale or t <= 1e-12)
         level_steps += 1
-        # at the rounding level the steps are noise: a level's worth of them, then stop
-        if mu <= noise and level_steps >= _NOISE_STEPS:
+        # at the rounding level the steps are noise: a level's worth of them, then
+        # stop; elsewhere a level that takes dozens of steps has stalled (the
+        # objective moving at rounding level between steps kept one going for
+        # all of max_iter)
+        if level_steps >= (_NOISE_STEPS if mu <= noise else _LEVEL_STEPS):
             return z, it, False
         if not level_done or refine:
             continue

@@ -414,6 +414,23 @@ def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, mon
         assert f - f_star <= gap + 1e-12 * f
 
 
+def test_newton_stops_a_stalled_smoothing_level():
+    # a target symmetric up to 1e-7 with alpha=1e-7: the objective sits at the
+    # rounding level of its terms, the steps stall above the smoothing's noise
+    # floor, and Newton ran all 10000 steps of max_iter (2 s) before warning
+    from sksym.groups import SO
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(25, 2))
+    y = X[:, 0] ** 2 + (1 + 1e-7) * X[:, 1] ** 2
+    lib, op = _operator(SO(2), 2, 2, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sol = newton_promote(lib.transform(X), y, op, 1e-7 * 0.5, tol=1e-6, max_iter=10000)
+    assert sol.n_iter <= 200
+    if not sol.converged:
+        assert any("stalled" in str(w.message) for w in caught)
+
+
 @OWN_SOLVERS
 @pytest.mark.parametrize("size", [1e-150, 1e-80, 1e80, 1e120])
 def test_targets_of_extreme_size_scale_the_solution(size, solve, rng):

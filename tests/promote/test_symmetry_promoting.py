@@ -103,6 +103,21 @@ def test_symmetries_of_a_degenerate_recovery_do_not_depend_on_the_solver_toleran
     assert np.linalg.svd(basis @ expected.T, compute_uv=False).min() > 1 - 1e-8
 
 
+def test_a_tighter_solve_that_changes_nothing_does_not_change_the_count():
+    # 12 samples of a T(3) target with a 1e-3 break: the fit is determined (no
+    # solver iterations), its spectrum 2.1e-5, 4.6e-4, 1.43 is the same at any
+    # tol; a first version took the tighter tol's 100-fold smaller floor and
+    # counted 0 symmetries where cvxpy's fit counts 1
+    rng = np.random.RandomState(206)
+    X = rng.uniform(-1, 1, size=(12, 3))
+    u = rng.normal(size=3)
+    t = X @ (u / np.linalg.norm(u))
+    y = 0.5 + t + t * t + 1e-3 * X[:, 0] * X[:, 2]
+    counts = [SymmetryPromotingRegressor(candidates=T(3), exact_fit=True, solver=solver).fit(X, y)
+              .generators_.shape[0] for solver in ("newton", "cvxpy")]
+    assert counts == [1, 1]
+
+
 def test_a_broken_symmetry_is_not_counted_by_the_tighter_solves(rng):
     # a 1% broken rotation with a clear gap: the tighter solves leave its
     # singular value where it is, so it stays broken
