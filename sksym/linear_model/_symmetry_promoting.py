@@ -21,6 +21,7 @@ from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 __all__ = ["SymmetryPromotingRegressor"]
 
 _MAX_OPERATOR_POINTS = 2000
+_TIGHTEN = 2              # tighter solves (100-fold each) when the gap rule sees more symmetries
 _SOLVERS = ("auto", "newton", "admm", "cvxpy")
 
 
@@ -275,8 +276,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _symmetries(self, W, theta, operator, lie_derivative, lie_algebra, tol):
-        """The fitted model's symmetry spectrum and the symmetries counted with a
-        solver accuracy of ``tol``: ``(W, s, gens, k, reference, floor)``."""
+        """The spectrum of the model ``W`` and the symmetries counted at a solver
+        accuracy of ``tol``: ``(s, gens, k, reference, floor)``."""
         fitted = theta @ W.T
         s, gens = symmetry_spectrum(operator.matrix(W), lie_algebra)
         # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
@@ -295,7 +296,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             floor = 0.0
         reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
-        return W, s, gens, k, reference, floor
+        return s, gens, k, reference, floor
 
     def fit(self, X, y):
         """Fit the symmetry-promoting model.
@@ -332,18 +333,15 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         n_iter = sol.n_iter
         lie_algebra = np.asarray(self.candidates_.lie_algebra)
         tol = self.tol
-        W, s, gens, k, reference, floor = self._symmetries(sol.coef, theta, operator, lie_derivative,
-                                                           lie_algebra, tol)
+        s, gens, k, reference, floor = self._symmetries(sol.coef, theta, operator, lie_derivative,
+                                                        lie_algebra, tol)
         # Near the recovery threshold the optimum is degenerate: an objective
-        # accurate to tol can leave the symmetric directions' singular values
+        # accurate to tol can leave the symmetric directions' singular values at
         # ~100 tol (8 samples of a T(3) target: 1e-4, above the floor), where the
-        # gap rule alone sees them. When it counts more than the floor rule, with
-        # the values in between at most 1e3 times the floor, solve tighter
-        # (100-fold, twice at most): values that are the solver's error shrink
-        # with its tolerance (10-fold at least: then the tighter solution and its
-        # floor are taken), those of the model do not (the tighter solve is
-        # dropped: its smaller floor would not count values that the requested
-        # tol counts, whatever the solver).
+        # gap rule alone sees them. Then solve tighter (see symmetry_tol): the
+        # solver's errors shrink tenfold or more; values that do not are the
+        # model's, and the tighter solve is dropped (its smaller floor would not
+        # count values that the requested tol counts, whatever the solver).
         for _ in range(_TIGHTEN if self.symmetry_tol == "auto" and self.solver != "cvxpy" else 0):
             k_gap = select_n_symmetries(s, tol="auto", reference=reference)
             if k_gap <= k or s[k_gap - 1] > 1e3 * floor:
@@ -357,11 +355,12 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             if not tighter.converged:
                 break
             found = self._symmetries(tighter.coef, theta, operator, lie_derivative, lie_algebra, tol / 100)
-            if not np.all(found[1][k:k_gap] <= 0.1 * s[k:k_gap]):
+            if not np.all(found[0][k:k_gap] <= 0.1 * s[k:k_gap]):
                 break
             sol, tol = tighter, tol / 100
-            W, s, gens, k, reference, floor = found
+            s, gens, k, reference, floor = found
         self._solution = sol
+        W = sol.coef
         if self.exact_fit:
             _warn_if_not_interpolating(theta @ W.T, Y)
         self.n_iter_ = n_iter
@@ -374,7 +373,6 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
 
 
 _INTERPOLATION_RTOL = 1e-6
-_TIGHTEN = 2              # tighter solves (100-fold each) when the gap rule sees more symmetries
 
 
 def _warn_if_not_interpolating(fitted, Y):

@@ -535,8 +535,9 @@ def _certified_gap(U, s, Vt, sq, mu, plus, times, dX, alpha, data=None):
     Y1 = D @ Vt[:q]
     Y1 += (W - E @ Vt[:q]) / sq[:, None]
     nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
-    smoothing = alpha * (float(s.sum()) - float(s @ diagonal))
-    gap = alpha * (float(s.sum()) - float(s @ diagonal) / nu)
+    total, paired = float(s.sum()), float(s @ diagonal)
+    smoothing = alpha * (total - paired)
+    gap = alpha * (total - paired / nu)
     if data is not None:
         H, a, dz = data
         e = a - (a + dz) / nu
