@@ -436,7 +436,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
         bound = max(tol * abs(size), floor + data_floor)
         accurate = refine = False
         if estimate <= bound:
-            gap, smoothing = _certified_gap(U, s, Vt, sq, mu, hessian.plus, hessian.times, dX, alpha,
+            gap, smoothing = _certified_gap(U, s, Vt, sq, hessian.plus, hessian.times, dX, alpha,
                                             None if H is None else (H, z - z_ls, step))
             accurate = gap <= bound
             # with a small smoothing share the gap comes from the step's second-order
@@ -507,9 +507,9 @@ def _newton(P, tol, max_iter, z0, ws=None):
     return z, max_iter, False
 
 
-def _certified_gap(U, s, Vt, sq, mu, plus, times, dX, alpha, data=None):
+def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None):
     """A bound on the error of the objective at ``X = U diag(s) V^T`` from the
-    dual of the Newton step ``dz`` (``dX = C dz``) at smoothing ``mu``.
+    dual of the Newton step ``dz`` (``dX = C dz``); ``sq = sqrt(s^2 + mu^2)``.
 
     The Newton step makes ``Y1 = U diag(s / sq) V^T + J[dX]`` (``J`` the
     derivative of the smoothing's gradient, from the divided differences

@@ -402,7 +402,7 @@ def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, mon
 
     def record(*args, **kwargs):
         gap, smoothing = certify(*args, **kwargs)
-        H, a, dz = args[9] if len(args) > 9 else kwargs["data"]
+        H, a, dz = args[8] if len(args) > 8 else kwargs["data"]
         seen.append((P.objective(z_ls + a), gap))
         return gap, smoothing
 
