@@ -80,11 +80,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     (a start symmetric to rounding is returned at once; an optimum of nuclear
     norm zero has no relative accuracy), and a larger one leaves the solution
     not converged (after at most 10 steps there; a level that takes 100
-    steps has stalled, and ends the solve not converged too). In the penalised form the
-    objective's size is computed from the residuals, and a gap at the data
-    term's rounding level
-    (residuals of targets of size ``|Y|`` are known to ``eps |Y|`` only) is
-    accepted too. About 5-25 steps solve a problem
+    steps has stalled, and ends the solve not converged too). In the
+    penalised form the objective's size is computed from the residuals, and a
+    gap at the data term's rounding level (residuals of targets of size
+    ``|Y|`` are known to ``eps |Y|`` only) is accepted too. About 5-25 steps solve a problem
     whatever its conditioning, but each step forms a dense Hessian:
     ``O(n_z q r (q + r) + n_z^2 q r)`` operations for ``n_z`` free
     coefficients and a ``q x r`` compressed matrix, on one BLAS thread
@@ -524,16 +523,17 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None):
     ``R = diag(1 / sq) U^T dX V_perp``; ``R V_perp^T`` needs only ``V_q``.
     """
     q = s.size
+    Vq = Vt[:q]
     W = U.T @ dX                                  # U^T dX, (q, r)
-    E = W @ Vt[:q].T                              # U^T dX V_q
+    E = W @ Vq.T                                  # U^T dX V_q
     D = plus * (E + E.T) + times * (E - E.T)
     D *= 0.5                                      # diagonal: phi''(s_i) E_ii
     diagonal = D.ravel()[::q + 1]
     diagonal += s / sq
     # Y1 with rows in the singular basis and X's columns: D V_q^T + R V_perp^T, where
     # R V_perp^T = diag(1 / sq) U^T dX (I - V_q V_q^T) needs only V_q
-    Y1 = D @ Vt[:q]
-    Y1 += (W - E @ Vt[:q]) / sq[:, None]
+    Y1 = D @ Vq
+    Y1 += (W - E @ Vq) / sq[:, None]
     nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
     total, paired = float(s.sum()), float(s @ diagonal)
     smoothing = alpha * (total - paired)
