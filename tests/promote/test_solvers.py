@@ -414,6 +414,56 @@ def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, mon
         assert f - f_star <= gap + 1e-12 * f
 
 
+def test_line_search_model_is_exact_on_diagonal_problems(rng):
+    # X = diag(x) with a quadratic data term: the singular values move without
+    # rotating, so the model of _first_trial is the smoothed objective itself and
+    # it must stop at the t where halving on the true objective stops
+    from sksym.solvers._newton import _first_trial
+    short = 0
+    for _ in range(300):
+        q = rng.randint(1, 8)
+        x = np.exp(rng.uniform(-6, 2, size=q))
+        mu = np.exp(rng.uniform(-8, 0))
+        alpha = np.exp(rng.uniform(-3, 3))
+        h = rng.choice([0.0, np.exp(rng.uniform(-3, 3))])
+        y = rng.normal(size=q)
+        sq = np.hypot(x, mu)
+        grad = h * (x - y) + alpha * x / sq
+        p = -grad / (h + alpha * mu * mu / sq ** 3)
+        decrement = float(-grad @ p)
+        d1, d2 = float(h * (x - y) @ p), float(h * p @ p)
+
+        def f(t):
+            return 0.5 * h * np.sum((x + t * p - y) ** 2) + alpha * np.sum(np.hypot(x + t * p, mu))
+
+        t = 1.0
+        while t > 1e-3 and not f(t) - f(0.0) <= -0.25 * t * decrement:
+            t *= 0.5
+        assert _first_trial(x, sq, p, mu, alpha, d1, d2, decrement) == t
+        short += t < 1.0
+    assert short > 30              # the cases where it matters (overshooting zero) were drawn
+
+
+@pytest.mark.parametrize("exact_fit, alpha", [(True, 1.0), (False, 1e-3), (False, 0.1)])
+@pytest.mark.parametrize("G, m, n", [(T(4), 4, 9), (SE(3), 3, 7)], ids=["T4", "SE3"])
+def test_line_search_model_keeps_the_steps_of_plain_halving(G, m, n, exact_fit, alpha, rng, monkeypatch):
+    # the model only decides where the SVDs of the halving start: the same
+    # steps, iterates and answers as halving from t = 1 on every trial
+    import sksym.solvers._newton as newton_module
+    lib, op = _operator(G, m, 2)
+    X = rng.uniform(-1, 1, size=(n, m))
+    u = rng.normal(size=m)
+    y = (X @ u) ** 2 + X @ u + 0.01 * rng.normal(size=n)
+    theta = lib.transform(X)
+    kwargs = dict(exact_fit=exact_fit, tol=1e-8)
+    with_model = newton_promote(theta, y, op, alpha, **kwargs)
+    monkeypatch.setattr(newton_module, "_first_trial", lambda *args: 1.0)
+    halving = newton_promote(theta, y, op, alpha, **kwargs)
+    assert with_model.converged and halving.converged
+    assert with_model.n_iter == halving.n_iter
+    np.testing.assert_allclose(with_model.coef, halving.coef, rtol=0, atol=1e-12 * np.abs(halving.coef).max())
+
+
 def test_newton_stops_a_stalled_smoothing_level():
     # a target symmetric up to 1e-7 with alpha=1e-7: the objective sits at the
     # rounding level of its terms, the steps stall above the smoothing's noise
