@@ -24,6 +24,7 @@ _REFINES = 10                 # at most this many steps added to a level for the
 _NOISE_STEPS = 10             # at most this many steps at the rounding level of the singular values
 _LEVEL_STEPS = 100            # at most this many at any smoothing level (a level takes 1-5; more is a stall)
 _NOISE = 8.0 * np.finfo(float).eps   # rounding level of the singular values, relative to their terms
+_MODEL_NOISE = 1e3 * np.finfo(float).eps   # the line-search model's rounding, relative to its terms
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_HYBRID_FLOPS = 1e10     # ADMM for a few iterations, then Newton, below this,
 _AUTO_ADMM_ITER = 150         # (that many), ADMM alone above
@@ -450,16 +451,15 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # serve the next step, so the first trial computes them. t halves from 1
         # (interpolating the smoothed objective along the step took more steps:
         # it is far from quadratic where singular values approach zero). After a
-        # full step the next one is usually full too; the first step of a level,
-        # and steps after a shortened one, usually are not (singular values
-        # heading to zero make them too long): there the halving starts on a
-        # model of the smoothed objective along the step, exact in the singular
-        # values' first-order changes ds = diag(U^T dX V) and quadratic in the
-        # rest (the rotations of the singular vectors), and the SVDs start at the
-        # first t the model accepts. On the 152 problems of the solver's A/B set
-        # (exact and penalised, T and SE, m = 5 and 10) the model never stopped
-        # above the t of the plain halving nor below it: the same steps, with 43%
-        # fewer SVDs.
+        # full step the next one is usually full too (a model would cost more than
+        # it saves); the first step of a level, and steps after a shortened one,
+        # usually are not (singular values heading to zero make them too long):
+        # there the halving starts where a model of the smoothed objective along
+        # the step accepts (_first_trial), and the SVDs from there. On the
+        # recovery study's problems (576 exact fits, T and SE, m = 5-10, d = 2-3)
+        # this gave the same steps and iterates as plain halving with 44% fewer
+        # SVDs; on random problems the model rarely (about 1 line search in 1000)
+        # starts a factor 2 below plain halving's t, which can cost a step.
         f0 = data_z + alpha * (float(sq.sum()) - mu * s.size)
         z_prev = z
         d1, d2 = (0.0, 0.0) if H is None else (float(residual @ step), float(step @ H @ step))
@@ -473,7 +473,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
                 U_t, s_t, Vt_t = svd(X_t)
             else:
                 s_t = _gesdd(X_t, compute_uv=0, lwork=lwork_values)[1]
-            f_t = data_z + t * d1 + 0.5 * t * t * d2 + alpha * (float(np.hypot(s_t, mu).sum()) - mu * s.size)
+            f_t = smoothed(data_z + t * d1 + 0.5 * t * t * d2, s_t, mu)
             if f_t <= f0 - 0.25 * t * decrement:
                 z, X = z + t * step, X_t
                 U, s, Vt = (U_t, s_t, Vt_t) if with_vectors else svd(X)
@@ -525,13 +525,17 @@ def _first_trial(s, sq, ds, mu, alpha, d1, d2, decrement):
     The model is exact in the singular values' first-order changes ``ds``
     (``sum_i phi(s_i + t ds_i)``, ``phi(x) = sqrt(x^2 + mu^2)``, where a
     quadratic model lets singular values overshoot zero) and quadratic in the
-    rest: the data term (``t d1 + t^2 d2 / 2``) and the rotations of the
-    singular vectors, whose curvature is the Newton decrement's remainder
-    (``decrement = step^T H step``). For a diagonal problem (no rotations, no
-    data) it is the smoothed objective itself.
+    rest: the data term (``t d1 + t^2 d2 / 2``, exact) and the rotations of
+    the singular vectors, whose curvature is the Newton decrement's remainder
+    (``decrement = step^T H step``). For a diagonal problem (no rotations) it
+    is the smoothed objective itself. A decrement at the rounding level of the
+    singular values' terms decides nothing: then ``t = 1`` (the model's test
+    would be noise, and a level ends only on a full step).
     """
-    rest = 0.5 * (decrement - d2 - alpha * float((ds * ds * (mu * mu / (sq * sq * sq))).sum()))
     base = alpha * float(sq.sum())
+    if 0.25 * decrement <= _MODEL_NOISE * (base + abs(d1)):
+        return 1.0
+    rest = 0.5 * (decrement - d2 - alpha * float((ds * ds * (mu * mu / (sq * sq * sq))).sum()))
     t = 1.0
     while t > 1e-3:
         model = t * d1 + t * t * (0.5 * d2 + rest) + alpha * float(np.hypot(s + t * ds, mu).sum()) - base

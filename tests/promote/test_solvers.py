@@ -444,24 +444,53 @@ def test_line_search_model_is_exact_on_diagonal_problems(rng):
     assert short > 30              # the cases where it matters (overshooting zero) were drawn
 
 
+def test_line_search_model_leaves_rounding_level_steps_to_plain_halving(rng):
+    # a decrement at the rounding level of the singular values' terms: the
+    # model's test would be noise (here it fails at every t, ds raising them)
+    # and its floor t ~ 1e-3 cost a step on exactly symmetric targets (a level
+    # ends only on a full step): t = 1, the real trials decide
+    from sksym.solvers._newton import _first_trial
+    s = np.exp(rng.uniform(-3, 0, size=5))
+    mu = 1e-3
+    sq = np.hypot(s, mu)
+    ds = 1e-9 * s
+    assert _first_trial(s, sq, ds, mu, 1.0, 0.0, 0.0, 1e-20) == 1.0
+    assert _first_trial(s, sq, ds, mu, 1.0, 0.0, 0.0, 1e-6) < 1e-2     # a real decrement: the model
+
+
 @pytest.mark.parametrize("exact_fit, alpha", [(True, 1.0), (False, 1e-3), (False, 0.1)])
-@pytest.mark.parametrize("G, m, n", [(T(4), 4, 9), (SE(3), 3, 7)], ids=["T4", "SE3"])
-def test_line_search_model_keeps_the_steps_of_plain_halving(G, m, n, exact_fit, alpha, rng, monkeypatch):
+@pytest.mark.parametrize("G, m, n, degree", [(T(4), 4, 9, 2), (SE(3), 3, 7, 2), (T(3), 3, 12, 3)],
+                         ids=["T4", "SE3", "T3-project"])     # T(3), degree 3: r >= 2q
+def test_line_search_model_keeps_the_steps_of_plain_halving(G, m, n, degree, exact_fit, alpha, rng,
+                                                            monkeypatch):
     # the model only decides where the SVDs of the halving start: the same
-    # steps, iterates and answers as halving from t = 1 on every trial
+    # steps, iterates and answers as halving from t = 1 on every trial, with
+    # fewer SVDs
     import sksym.solvers._newton as newton_module
-    lib, op = _operator(G, m, 2)
+    lib, op = _operator(G, m, degree)
     X = rng.uniform(-1, 1, size=(n, m))
     u = rng.normal(size=m)
     y = (X @ u) ** 2 + X @ u + 0.01 * rng.normal(size=n)
     theta = lib.transform(X)
     kwargs = dict(exact_fit=exact_fit, tol=1e-8)
+    calls = [0]
+    gesdd = newton_module._gesdd
+
+    def counted(*args, **kw):
+        calls[0] += 1
+        return gesdd(*args, **kw)
+
+    monkeypatch.setattr(newton_module, "_gesdd", counted)
     with_model = newton_promote(theta, y, op, alpha, **kwargs)
+    svds_with_model, calls[0] = calls[0], 0
     monkeypatch.setattr(newton_module, "_first_trial", lambda *args: 1.0)
     halving = newton_promote(theta, y, op, alpha, **kwargs)
     assert with_model.converged and halving.converged
     assert with_model.n_iter == halving.n_iter
     np.testing.assert_allclose(with_model.coef, halving.coef, rtol=0, atol=1e-12 * np.abs(halving.coef).max())
+    assert svds_with_model <= calls[0]
+    if exact_fit:      # its levels' first steps overshoot: the model saves SVDs there
+        assert svds_with_model < calls[0]
 
 
 def test_newton_stops_a_stalled_smoothing_level():
