@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.linalg
 
-__all__ = ["null_space", "orthonormal_span", "principal_angles"]
+__all__ = ["null_space", "orthonormal_span", "orthonormal_stack", "principal_angles"]
 
 
 def rank_tol(tol, n):
@@ -87,6 +87,25 @@ def orthonormal_span(A, tol=1e-10):
         return np.zeros((A.shape[0], 0))
     u, s, _ = np.linalg.svd(A, full_matrices=False)
     return u[:, s > rank_tol(tol, A.shape[1]) * max(s[0], 1e-300)]
+
+
+def orthonormal_stack(stack, tol=1e-10):
+    """Frobenius-orthonormal basis of the span of a stack of matrices (same shape).
+
+    A stack that is already orthonormal is returned unchanged (the same
+    object), so that built-in groups keep their readable bases; otherwise the
+    basis comes from an SVD, and directions below ``tol`` times the largest
+    singular value are dropped (repeated or dependent matrices).
+    """
+    q = stack.shape[0]
+    if q == 0:
+        return stack
+    flat = stack.reshape(q, -1)
+    if np.allclose(flat @ flat.T, np.eye(q), atol=1e-12):
+        return stack
+    _, s, vt = np.linalg.svd(flat, full_matrices=False)
+    keep = s > tol * max(s[0], 1e-300)
+    return vt[keep].reshape((-1,) + stack.shape[1:])
 
 
 def principal_angles(A, B):

@@ -2,26 +2,10 @@
 
 import numpy as np
 
+from .._linalg import orthonormal_stack
 from ..groups import GL, Group
 
 __all__ = ["check_candidates"]
-
-
-def _orthonormal(stack, tol=1e-10):
-    """Frobenius-orthonormal basis of the span of a stack of matrices (same shape).
-
-    A stack that is already orthonormal is returned unchanged, so built-in
-    groups keep their readable bases.
-    """
-    q = stack.shape[0]
-    flat = stack.reshape(q, -1)
-    if q and np.allclose(flat @ flat.T, np.eye(q), atol=1e-12):
-        return stack
-    if q == 0:
-        return stack
-    _, s, vt = np.linalg.svd(flat, full_matrices=False)
-    keep = s > tol * max(s[0], 1e-300)
-    return vt[keep].reshape((-1,) + stack.shape[1:])
 
 
 def check_candidates(candidates, n_features):
@@ -45,7 +29,7 @@ def check_candidates(candidates, n_features):
                 f"candidates {candidates} has no Lie algebra (it is finite); discovery searches "
                 "its Lie algebra, so pass a group with continuous generators, e.g. GL(n) or SE(n)."
             )
-        basis = _orthonormal(np.asarray(candidates.lie_algebra))
+        basis = orthonormal_stack(np.asarray(candidates.lie_algebra))
         if basis is candidates.lie_algebra:
             return candidates
         return Group(basis, candidates.discrete_generators, d=candidates.d, name=candidates.name)
@@ -74,7 +58,7 @@ def check_candidates(candidates, n_features):
         raise ValueError("candidates is empty: pass at least one generator.")
     if not np.all(np.isfinite(arr)):
         raise ValueError("candidates contain NaN or infinite entries.")
-    basis = _orthonormal(arr)
+    basis = orthonormal_stack(arr)
     if basis.shape[0] == 0:
         raise ValueError("candidates are all zero: pass at least one non-zero generator.")
     return Group(basis, d=n_features, name=f"span of {basis.shape[0]} candidates")

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .._linalg import orthonormal_stack
 from .._validation import check_alpha, check_library, check_symmetry_tol, check_tol
 from ..groups import GL, Group
 from ..libraries import library_degree
@@ -190,6 +191,8 @@ default="finite_difference"
                 "promotion needs continuous generators. For a discrete symmetry, enforce it "
                 "with SymmetricSINDy."
             )
+        if not np.any(G.lie_algebra):
+            raise ValueError("candidates are all zero: pass at least one non-zero generator.")
         rep = V if self.state_rep is None else self.state_rep
         if not isinstance(rep, Rep):
             raise TypeError(f"state_rep must be a sksym Rep (e.g. V + V); got {type(rep).__name__}.")
@@ -240,11 +243,16 @@ default="finite_difference"
         K = theta.shape[1]
         with _single_thread_blas():
             points = _operator_points(self.library_, X)
-            lie = LieDerivative(self.library_, self.state_rep_, self.output_rep_, points=points)
+            # an orthonormal basis of the candidates' span: the penalty and the
+            # generators assume one (a user's array need not be)
+            basis = orthonormal_stack(np.asarray(self.candidates_.lie_algebra, dtype=float))
+            lie = LieDerivative(self.library_, self.state_rep_, self.output_rep_, lie_algebra=basis,
+                                points=points)
             if n_out > 1 and n_out != d:
                 # invariant targets: one scalar operator, repeated block-diagonally
                 one = CompressedLieOperator(LieDerivative(
-                    self.library_, self.state_rep_, Scalar(self.candidates_), points=points))
+                    self.library_, self.state_rep_, Scalar(self.candidates_), lie_algebra=basis,
+                    points=points))
                 q, r1, _ = one.tensor.shape
                 A = np.zeros((q, n_out * r1, n_out * K))
                 for o in range(n_out):

@@ -21,10 +21,12 @@ class DictionaryRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The model's values ``coef_ . library_(X) + intercept_``.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)

@@ -11,8 +11,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._base import DictionaryRegressor
+from .._linalg import orthonormal_stack
 from .._validation import check_alpha, check_library, check_symmetry_tol, resolve_reps
 from ..groups import SE, Group
+from ..reps import Rep
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
 from ..lie._spectrum import _reference_scale
@@ -42,9 +44,9 @@ def _no_discrete(rep):
 
 
 def _build_operator(library, input_rep, output_rep, X, seed):
-    """The Lie derivative of the candidate Lie algebra and its compressed operator
-    (cached for PolynomialFeatures)."""
-    lie = np.ascontiguousarray(input_rep.group.lie_algebra, dtype=float)
+    """The Lie derivative along an orthonormal basis of the candidate Lie algebra
+    and its compressed operator (cached for PolynomialFeatures)."""
+    lie = np.ascontiguousarray(orthonormal_stack(np.asarray(input_rep.group.lie_algebra, dtype=float)))
     if type(library) is PolynomialFeatures:
         key = (int(library.degree) if isinstance(library.degree, numbers.Integral)
                else tuple(int(v) for v in library.degree),
@@ -59,9 +61,17 @@ def _build_operator(library, input_rep, output_rep, X, seed):
     return lie_derivative, CompressedLieOperator(lie_derivative)
 
 
-def _check_candidates(candidates, n_features):
+def _check_candidates(candidates, n_features, input_rep):
+    """The candidate group (its Lie algebra is used through an orthonormal basis
+    of its span, :func:`_build_operator`). ``None``: the group a bound
+    ``input_rep`` carries, else ``SE(n_features)``. The dimension is checked here
+    only for the default ``input_rep`` (``V``); otherwise ``resolve_reps`` checks
+    the representation's size against the features."""
     if candidates is None:
-        return SE(n_features)
+        if isinstance(input_rep, Rep) and input_rep.is_bound:
+            candidates = input_rep.group
+        else:
+            return SE(n_features)
     if not isinstance(candidates, Group):
         expected = ("candidates must be a sksym Group (e.g. SE(3)) or an array of Lie-algebra "
                     "elements of shape (q, d, d) or (q, d, d + 1)")
@@ -78,10 +88,11 @@ def _check_candidates(candidates, n_features):
         if not np.all(np.isfinite(arr)):
             raise ValueError("candidates must be finite.")
         candidates = Group(lie_algebra=arr, name="candidates")
-    if candidates.d != n_features:
+    if input_rep is None and candidates.d != n_features:
         raise ValueError(
             f"Dimension mismatch: candidates {candidates.name} act on R^{candidates.d}, "
-            f"but X has {n_features} features."
+            f"but X has {n_features} features (pass input_rep when they act on the features "
+            "through another representation, e.g. V + V)."
         )
     if candidates.lie_dim == 0:
         raise ValueError(
@@ -89,6 +100,8 @@ def _check_candidates(candidates, n_features):
             "nuclear norm of the Lie derivatives along its generators, so pass a group with "
             "continuous generators (e.g. SE(n)); enforce a finite group with SymmetricRidge."
         )
+    if not np.any(candidates.lie_algebra):
+        raise ValueError("candidates are all zero: pass at least one non-zero generator.")
     return candidates
 
 
@@ -110,12 +123,16 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     Parameters
     ----------
     candidates : Group or array-like of shape (q, d, d) or (q, d, d + 1), default=None
-        The candidate symmetries (only the Lie algebra is used). ``None`` means
-        the rigid motions ``SE(n_features)``.
+        The candidate symmetries. Only the Lie algebra is used, through an
+        orthonormal basis of its span: repeated, rescaled or combined
+        generators give the same penalty. ``None`` means the group that a
+        bound ``input_rep`` carries, else the rigid motions ``SE(n_features)``.
     library : transformer, default=None
         The dictionary ``Theta``; ``None`` means ``PolynomialFeatures(degree=2)``.
     input_rep : Rep, default=None
-        How the candidates act on the features; ``None`` means ``V``.
+        How the candidates act on the features; ``None`` means ``V`` (then
+        the candidates must act on ``R^n_features``), e.g. ``V + V`` for two
+        planar vectors rotated together by ``SO(2)``.
     output_rep : Rep, default=None
         How they act on the targets; ``None`` means each target is invariant.
     alpha : float, default=1.0
@@ -135,15 +152,19 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         for checking).
     tol : float, default=1e-6
         Relative tolerance of the solver (ADMM residuals; Newton's objective
-        accuracy). Not used by ``solver="cvxpy"`` (Clarabel's defaults).
+        accuracy), and the accuracy at which ``symmetry_tol`` counts singular
+        values as zero. ``solver="cvxpy"`` runs with Clarabel's own defaults,
+        and ``tol`` only sets that floor.
     max_iter : int, default=10000
         Maximum number of solver iterations (a ``ConvergenceWarning`` is raised
         when it is reached). Not used by ``solver="cvxpy"``.
     warm_start : bool, default=False
         Start from the previous solution (and ADMM state) when the data and
-        candidates have the same shapes. This saves ADMM some iterations along
-        a path of ``alpha`` values, Newton little. Not used by
-        ``solver="cvxpy"``.
+        candidates have the same shapes. Along a decreasing path of ``alpha``
+        values this saves ADMM iterations (on the gallery's noisy problem,
+        nine values from ``1e-1`` down to ``1e-5``: 1355 against 2348 cold), along
+        an increasing one it does not (2419); Newton saves little either way.
+        Not used by ``solver="cvxpy"``.
     symmetry_tol : "auto" or float, default="auto"
         How small a singular value of the fitted model's Lie derivatives must
         be to count as a symmetry (see :func:`~sksym.lie.select_n_symmetries`).
@@ -156,7 +177,11 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         enter). "auto" uses the largest-gap rule, and counts as zero every
         singular value below ``10 * tol`` times the root-mean-square spread of
         the model about its mean on the training inputs (a constant offset does
-        not raise it), plus the rounding level ``1e3 eps`` of the model's size.
+        not raise it), or of the targets if that is larger (a large ``alpha``
+        flattens the model to a constant, whose spread is solver error too),
+        plus the rounding level ``1e3 eps`` of the model's size. Values at or
+        below that floor are not resolved by the solver and count as zero
+        under a float ``symmetry_tol`` too.
         When the gap rule alone would count more symmetries than that (values
         above the floor but far below the rest: near the recovery threshold an
         objective accurate to ``tol`` can leave a symmetry's singular values at
@@ -175,7 +200,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     coef_ : ndarray of shape (n_library_features,) or (n_targets, n_library_features)
         The fitted ``W``.
     intercept_ : float
-        Always 0.0: the constant function of the library plays that role.
+        Always 0.0: the library's constant function plays that role (a Lie
+        derivative never sees it). ``PolynomialFeatures`` has one by default;
+        a library without one fits no offset.
     n_iter_ : int
         Solver iterations (with those of the tighter solves, if any).
     objective_ : float
@@ -208,9 +235,12 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     twice as many as the polynomials of the library's degree, which makes the
     operator exact),
     each row weighted by ``1 / sqrt(n_points)``. Column ``j`` then has the norm
-    of the root-mean-square of ``L_xi_j F`` over that box, a property of the
-    function, not of the number of samples or dictionary functions, so one
-    ``alpha`` transfers across both. Scale inputs to about ``[-1, 1]`` (e.g.
+    of the root-mean-square of ``L_xi_j F`` over those points, an estimate of
+    its root-mean-square over the box that does not depend on the number of
+    samples, so one ``alpha`` transfers across sample sizes. Across libraries
+    it transfers roughly: the points are few, and their number grows with the
+    library's degree (the nuclear norm of a fixed function moves by about
+    10% with ``random_state`` or the degree). Scale inputs to about ``[-1, 1]`` (e.g.
     with a :class:`~sklearn.preprocessing.MinMaxScaler`) for the penalty to
     measure symmetry where the data are. Non-polynomial libraries are
     evaluated at (up to 2000 of) the training inputs instead.
@@ -272,30 +302,39 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         if self.random_state is None:
             return 0
         if isinstance(self.random_state, numbers.Integral):
+            if not 0 <= self.random_state < 2 ** 32:
+                raise ValueError(f"random_state must be None, an int in [0, 2**32 - 1] or a "
+                                 f"RandomState instance; got {self.random_state!r}.")
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _symmetries(self, W, theta, operator, lie_derivative, lie_algebra, tol):
+    def _symmetries(self, W, theta, Y, operator, lie_derivative, lie_algebra, tol):
         """The spectrum of the model ``W`` and the symmetries counted at a solver
         accuracy of ``tol``: ``(s, gens, k, reference, floor)``."""
         fitted = theta @ W.T
         s, gens = symmetry_spectrum(operator.matrix(W), lie_algebra)
-        # "auto": gap rule, plus an absolute floor at the solver's accuracy relative
-        # to the spread of the fitted values (not their size: a constant, which no
-        # Lie derivative sees, raised the floor over broken directions: 1e5 + x0^2 +
-        # 2 x1^2 counted a direction of size 0.48 as a rotation symmetry) and the
-        # rounding level of values of their size (a constant of 1e8 leaves errors of
-        # ~1e-7); the size of the terms that a symmetry cancels is the scale of a
-        # broken direction (so that a single candidate can be a symmetry, with a
-        # float symmetry_tol too), as in SymmetryDiscovery
+        # a floor at the solver's accuracy relative to the spread of the fitted
+        # values or of the targets, whichever is larger (not their size: a constant,
+        # which no Lie derivative sees, raised the floor over broken directions:
+        # 1e5 + x0^2 + 2 x1^2 counted a direction of size 0.48 as a rotation
+        # symmetry; not the model's alone: a large alpha flattens the model to a
+        # constant, whose spread and singular values are both solver error, and
+        # every candidate was counted as broken), plus the rounding level of values
+        # of their size (a constant of 1e8 leaves errors of ~1e-7). Values below it
+        # are not resolved by the solver: they count as zero under either rule
+        # (with a float symmetry_tol a constant model, all of whose values are
+        # round-off, counted none). The size of the terms that a symmetry cancels is
+        # the scale of a broken direction (so that a single candidate can be a
+        # symmetry), as in SymmetryDiscovery
         if len(theta):
             size = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1)))
-            spread = np.sqrt(np.mean(np.sum((fitted - fitted.mean(axis=0)) ** 2, axis=1)))
+            spread = max(_spread(fitted), _spread(Y))
             floor = 10 * tol * spread + 1e3 * np.finfo(float).eps * size
         else:
             floor = 0.0
         reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
+        k = max(k, int(np.sum(s <= floor)))
         return s, gens, k, reference, floor
 
     def fit(self, X, y):
@@ -315,7 +354,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         alpha = self._check_params()
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
         Y = y.reshape(len(y), -1).astype(float)
-        candidates = _check_candidates(self.candidates, X.shape[1])
+        candidates = _check_candidates(self.candidates, X.shape[1], self.input_rep)
         self.candidates_, self.input_rep_, self.output_rep_ = resolve_reps(
             candidates, self.input_rep, self.output_rep, X.shape[1], Y.shape[1]
         )
@@ -331,9 +370,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             sol = solve_promote(theta, Y, operator, alpha, exact_fit=self.exact_fit, solver=self.solver,
                                 tol=self.tol, max_iter=self.max_iter, warm_start=previous)
         n_iter = sol.n_iter
-        lie_algebra = np.asarray(self.candidates_.lie_algebra)
+        lie_algebra = lie_derivative.lie_algebra          # orthonormal: the generators' basis
         tol = self.tol
-        s, gens, k, reference, floor = self._symmetries(sol.coef, theta, operator, lie_derivative,
+        s, gens, k, reference, floor = self._symmetries(sol.coef, theta, Y, operator, lie_derivative,
                                                         lie_algebra, tol)
         # Near the recovery threshold the optimum is degenerate: an objective
         # accurate to tol can leave the symmetric directions' singular values at
@@ -354,7 +393,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             n_iter += tighter.n_iter
             if not tighter.converged:
                 break
-            found = self._symmetries(tighter.coef, theta, operator, lie_derivative, lie_algebra, tol / 100)
+            found = self._symmetries(tighter.coef, theta, Y, operator, lie_derivative, lie_algebra, tol / 100)
             if not np.all(found[0][k:k_gap] <= 0.1 * s[k:k_gap]):
                 break
             sol, tol = tighter, tol / 100
@@ -370,6 +409,11 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.coef_ = W[0].copy() if y.ndim == 1 else W.copy()
         self.intercept_ = 0.0
         return self
+
+
+def _spread(values):
+    """Root-mean-square distance of the rows of ``values`` from their mean."""
+    return float(np.sqrt(np.mean(np.sum((values - values.mean(axis=0)) ** 2, axis=1))))
 
 
 _INTERPOLATION_RTOL = 1e-6

@@ -149,3 +149,21 @@ def test_approximate_symmetry_next_to_an_exact_one(noise):
         warnings.simplefilter("ignore")
         model = SymmetryPromotingSINDy(library=PolynomialFeatures(3), threshold=0.05).fit(X, y=Xdot)
     assert len(model.generators_) == 2
+
+
+def test_candidate_arrays_are_orthonormalised():
+    # the penalty and the generators use an orthonormal basis of the candidates'
+    # span: a repeated, rescaled generator changes neither
+    X, X_dot = make_hopf(n_samples=200, noise=0.0, random_state=0, return_derivatives=True)[::2]
+    kw = dict(library=PolynomialFeatures(3), alpha=1e-3)
+    D = np.diag([1.0, -1.0]) / np.sqrt(2)
+    ref = SymmetryPromotingSINDy(candidates=np.array([J, D]), **kw).fit(X, X_dot)
+    model = SymmetryPromotingSINDy(candidates=np.array([J, 3 * J, 10 * D]), **kw).fit(X, X_dot)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(model.symmetry_singular_values_, ref.symmetry_singular_values_,
+                               rtol=1e-6, atol=1e-10)
+    assert model.generators_.shape == (1, 2, 2)
+    np.testing.assert_allclose(np.linalg.norm(model.generators_[0]), 1.0, atol=1e-12)
+    assert overlap_with_rotation(model.generators_[0]) > 0.999
+    with pytest.raises(ValueError, match="candidates are all zero"):
+        SymmetryPromotingSINDy(candidates=np.zeros((2, 2, 2)), **kw).fit(X, X_dot)

@@ -341,3 +341,77 @@ def test_constant_offset_does_not_hide_a_broken_rotation(rng):
             invariant = SymmetryPromotingRegressor(candidates=SO(2), alpha=1e-4).fit(
                 X, offset + X[:, 0] ** 2 + X[:, 1] ** 2)
         assert invariant.generators_.shape[0] == 1
+
+
+def test_a_constant_model_keeps_every_candidate(rng):
+    # a large alpha flattens the model to a constant: all six rigid motions are its
+    # symmetries, although its singular values (solver error, ~1e-8) are far above
+    # the model's own vanishing spread
+    X = rng.uniform(-1, 1, size=(40, 3))
+    y = X[:, 0] ** 2 + X[:, 1] ** 2 + 0.3 * X[:, 2] + 0.05 * rng.normal(size=40)
+    model = SymmetryPromotingRegressor(candidates=SE(3), alpha=1.0).fit(X, y)
+    assert np.std(model.predict(X)) < 1e-6 * np.std(y)
+    assert model.generators_.shape == (6, 3, 4)
+    # a model that still fits the data keeps only its own symmetries
+    small = SymmetryPromotingRegressor(candidates=SE(3), alpha=1e-4).fit(X, y)
+    assert len(small.generators_) < 6
+
+
+def test_float_symmetry_tol_counts_round_off_as_zero(rng):
+    # constant targets: every singular value is round-off, and the model's
+    # derivatives (the reference scale) vanish too
+    X = rng.uniform(-1, 1, size=(8, 3))
+    model = SymmetryPromotingRegressor(candidates=T(3), exact_fit=True, symmetry_tol=1e-3)
+    model.fit(X, np.full(8, 5.0))
+    assert np.max(model.symmetry_singular_values_) < 1e-12
+    assert model.generators_.shape == (3, 3, 4)
+    # a single translation along a variable the model does not use
+    t2 = np.array([[[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
+    X2 = X[:, :2]
+    model = SymmetryPromotingRegressor(candidates=t2, alpha=1e-3, symmetry_tol=1e-3)
+    model.fit(X2, X2[:, 0] ** 2 + X2[:, 0])
+    assert model.generators_.shape == (1, 2, 3)
+
+
+def test_candidate_arrays_are_orthonormalised(rng):
+    tA = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    tB = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    X = rng.uniform(-1, 1, size=(20, 2))
+    y = (X[:, 0] - X[:, 1]) ** 2 + 0.01 * rng.normal(size=20)     # about invariant along tA + tB
+    ref = SymmetryPromotingRegressor(candidates=np.array([tA, tB]), alpha=1e-2).fit(X, y)
+    assert ref.generators_.shape == (1, 2, 3)
+    for stack in ([tA, tA, tB], [tA, 100 * tB], [tA + tB, tA - 3 * tB]):
+        model = SymmetryPromotingRegressor(candidates=np.array(stack), alpha=1e-2).fit(X, y)
+        # the same span: the same penalty, fit and spectrum, orthonormal generators
+        np.testing.assert_allclose(model.coef_, ref.coef_, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(np.sort(model.symmetry_singular_values_)[-2:],
+                                   np.sort(ref.symmetry_singular_values_), rtol=1e-6)
+        assert model.generators_.shape == (1, 2, 3)
+        np.testing.assert_allclose(abs(np.sum(model.generators_[0] * ref.generators_[0])), 1.0, atol=1e-8)
+    with pytest.raises(ValueError, match="candidates are all zero"):
+        SymmetryPromotingRegressor(candidates=np.zeros((2, 2, 3))).fit(X, y)
+
+
+def test_candidates_acting_through_an_input_rep(rng):
+    # two planar vectors, rotated together: their dot product is invariant
+    X = rng.uniform(-1, 1, size=(20, 4))
+    y = X[:, 0] * X[:, 2] + X[:, 1] * X[:, 3]
+    model = SymmetryPromotingRegressor(candidates=SO(2), input_rep=V + V, exact_fit=True).fit(X, y)
+    assert model.generators_.shape == (1, 2, 2)
+    c, s = np.cos(0.7), np.sin(0.7)
+    R = np.array([[c, -s], [s, c]])
+    X_rot = np.hstack([X[:, :2] @ R.T, X[:, 2:] @ R.T])
+    np.testing.assert_allclose(model.predict(X_rot), model.predict(X), rtol=0, atol=1e-10)
+    # the candidates default to the group a bound input_rep carries
+    bound = SymmetryPromotingRegressor(input_rep=(V + V)(SO(2)), exact_fit=True).fit(X, y)
+    assert bound.candidates_ == SO(2)
+    np.testing.assert_allclose(bound.coef_, model.coef_, atol=1e-10)
+    with pytest.raises(ValueError, match="input_rep .* size 4, but X has 3 features"):
+        SymmetryPromotingRegressor(candidates=SO(2), input_rep=V + V).fit(X[:, :3], y)
+
+
+@pytest.mark.parametrize("seed", [-1, 2 ** 40])
+def test_bad_random_state(seed, rng):
+    X, y = rng.normal(size=(10, 2)), rng.normal(size=10)
+    with pytest.raises(ValueError, match="random_state"):
+        SymmetryPromotingRegressor(random_state=seed).fit(X, y)
