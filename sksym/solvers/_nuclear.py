@@ -12,6 +12,9 @@ from .._threads import blas_limit
 
 __all__ = ["CompressedLieOperator", "prox_nuclear_norm", "promote_objective"]
 
+_KERNEL_GRAM_RTOL = 1e-8    # CompressedLieOperator._kernel: candidates from the Gram matrix,
+_KERNEL_RTOL = 1e-10        # kept where the operator maps them to zero (relative)
+
 
 class CompressedLieOperator:
     """The linear map from ``W`` to its stacked Lie derivatives, rows compressed.
@@ -251,6 +254,31 @@ class CompressedLieOperator:
                         G += Sj.T.dot((Sj.T.dot(RtR)).T)
             self._gram_cache = G
         return G
+
+    def _kernel(self):
+        """Orthonormal basis (columns) of the coefficient vectors that every Lie
+        derivative maps to zero, shape ``(n_outputs * K, a)`` (the library's
+        invariant functions; cached). Candidates are the eigenvectors of the Gram
+        matrix with eigenvalues below ``1e-8`` of the largest (it squares the
+        singular values, so its rounding hides anything much smaller); of their
+        span, the directions that the operator itself maps to within ``1e-10`` of
+        its norm are kept."""
+        basis = getattr(self, "_kernel_cache", None)
+        if basis is None:
+            G = self._gram()
+            lam, vec = scipy.linalg.eigh(G, check_finite=False)
+            if not lam.size or lam[-1] <= 0.0:
+                basis = np.eye(G.shape[0])
+            else:
+                cand = vec[:, lam <= _KERNEL_GRAM_RTOL * lam[-1]]
+                if cand.shape[1]:
+                    images = np.stack([self._apply(v).ravel() for v in cand.T], axis=1)
+                    _, sv, vt = scipy.linalg.svd(images, full_matrices=True, check_finite=False)
+                    sv = np.concatenate([sv, np.zeros(cand.shape[1] - sv.size)])
+                    cand = cand @ vt[sv <= _KERNEL_RTOL * np.sqrt(lam[-1])].T
+                basis = cand
+            self._kernel_cache = basis
+        return basis
 
     def matrix(self, W):
         """The compressed matrix ``Q^T [L_xi_1 W | ... | L_xi_q W]``.

@@ -10,6 +10,10 @@ agree on what is optimised:
   ADMM and cvxpy; pivoted, ``[-G; I]`` on basic and free coefficients, for
   Newton), so every ``z`` reproduces the training targets (their projection
   on the range of ``theta`` when they cannot be reproduced) and ``f = 0``.
+  Coordinates along which nothing changes (invariant functions of the library
+  that vanish on the data, e.g. ``1 - |x|^2`` for points on a circle with
+  rotations among the candidates) are removed: ``z`` then lives in an
+  orthonormal basis ``B`` of the rest.
 """
 
 import numbers
@@ -41,7 +45,7 @@ class ReducedProblem:
     """
 
     def __init__(self, op, q, r, c, H, g, f0, alpha, w0, N, n_outputs, K, exact_fit, NtN_factor=None,
-                 data=None):
+                 data=None, B=None):
         self.op = op                # CompressedLieOperator
         self.data = data            # penalised form: (theta, Y) / sqrt(n), for data_term
         self.NtN_factor = NtN_factor  # None (N orthonormal), or the Cholesky factor of N^T N
@@ -56,24 +60,30 @@ class ReducedProblem:
         self.n_outputs = n_outputs
         self.K = K
         self.exact_fit = exact_fit
+        self.B = B                  # None, or an orthonormal basis (columns) of the coordinates
+        #                             kept: flat directions removed (see _drop_flat_directions)
 
     @property
     def n_z(self):
+        if self.B is not None:
+            return self.B.shape[1]
         if self.N is None:
             return self.n_outputs * self.K
         return self.n_outputs * self.N.shape[1]
 
     def embed(self, z):
         """``E z``: from coordinates to a change of ``vec(W)``."""
+        if self.B is not None:
+            z = self.B @ z
         if self.N is None:
             return z
         return (z.reshape(self.n_outputs, -1) @ self.N.T).ravel()
 
     def embed_t(self, w):
         """``E^T w``."""
-        if self.N is None:
-            return w
-        return (w.reshape(self.n_outputs, self.K) @ self.N).ravel()
+        if self.N is not None:
+            w = (w.reshape(self.n_outputs, self.K) @ self.N).ravel()
+        return w if self.B is None else self.B.T @ w
 
     def C_mul(self, z):
         """``C z``, shape (q, r)."""
@@ -86,11 +96,13 @@ class ReducedProblem:
     def CtC(self):
         G = self.op._gram()           # cached by the operator
         if self.N is None:
-            return G.copy()
-        n_out, K, N = self.n_outputs, self.K, self.N
-        nzk = N.shape[1]
-        G4 = G.reshape(n_out, K, n_out, K)
-        return np.einsum("kz,akbl,lw->azbw", N, G4, N, optimize=True).reshape(n_out * nzk, n_out * nzk)
+            G = G.copy()
+        else:
+            n_out, K, N = self.n_outputs, self.K, self.N
+            nzk = N.shape[1]
+            G4 = G.reshape(n_out, K, n_out, K)
+            G = np.einsum("kz,akbl,lw->azbw", N, G4, N, optimize=True).reshape(n_out * nzk, n_out * nzk)
+        return G if self.B is None else self.B.T @ G @ self.B
 
     def C_matrix(self):
         """``C`` as a dense ``(q * r, nz)`` matrix (for the cvxpy backend)."""
@@ -104,6 +116,11 @@ class ReducedProblem:
         it as ``R (S N)``, a sparse and a small dense product, instead of a
         product with the dense operator."""
         op, q, r = self.op, self.q, self.r
+        if self.B is not None:        # the coordinates kept: a product with their basis
+            full = ReducedProblem.C_qrz(self._without_reduction())
+            if out is None:
+                out = np.empty((q, r, self.B.shape[1]))
+            return np.matmul(full, self.B, out=out)
         if self.N is None:
             return op.tensor
         n_out, K, N = self.n_outputs, self.K, self.N
@@ -137,6 +154,8 @@ class ReducedProblem:
 
     def to_z(self, W):
         """Coordinates of (the projection of) ``W`` on the feasible set."""
+        if self.B is not None:
+            return self.B.T @ self._without_reduction().to_z(W)
         w = np.asarray(W, dtype=float).reshape(-1)
         if self.w0 is not None:
             w = w - self.w0
@@ -146,6 +165,14 @@ class ReducedProblem:
         z = scipy.linalg.cho_solve(S, self.embed_t(w).reshape(self.n_outputs, -1).T,
                                    check_finite=False)
         return z.T.ravel()
+
+    def _without_reduction(self):
+        """This problem before its flat directions were removed (``B``)."""
+        if self.B is None:
+            return self
+        full = object.__new__(ReducedProblem)
+        full.__dict__.update(self.__dict__, B=None)
+        return full
 
     def image(self, z):
         """``C z + c``, shape (q, r)."""
@@ -263,10 +290,57 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
         W0T, N = _null_space_qr(theta, Y)
     if W0T is None:
         W0T, N = _null_space_svd(theta, Y)
+    flat = _flat_directions(theta, operator)
+    if flat.shape[1] and NtN_factor is not None:     # an orthonormal basis for the reduction
+        W0T, N, NtN_factor = None, None, None
+        if 0 < n <= K:
+            W0T, N = _null_space_qr(theta, Y)
+        if W0T is None:
+            W0T, N = _null_space_svd(theta, Y)
     w0 = W0T.T.ravel()
     c = operator._apply(w0)
-    return ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True,
-                          NtN_factor)
+    P = ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True, NtN_factor)
+    if flat.shape[1]:
+        P.B = _kept_coordinates(P, flat)
+    return P
+
+
+_FLAT_RTOL = 1e-10    # an invariant function this small on the data (relative) vanishes there
+
+
+def _flat_directions(theta, operator):
+    """The coefficient vectors (columns, ``(n_outputs * K, f)``, orthonormal)
+    of functions that every Lie derivative maps to zero and that vanish on the
+    training inputs: invariant functions of the library that are zero on data
+    lying on an invariant surface (``1 - |x|^2`` on points of a circle, with
+    rotations among the candidates). The exact fit's objective does not change
+    along them; left in, the solvers followed their rounding-level slopes to
+    coefficients of ``1e15``, which broke the interpolation."""
+    kernel = operator._kernel()
+    n, K = theta.shape
+    a, n_out = kernel.shape[1], operator.n_outputs
+    if a == 0 or n == 0:
+        return kernel[:, :0] if n else kernel
+    if n_out == 1:
+        values = theta @ kernel
+    else:
+        values = np.einsum("nk,oka->noa", theta, kernel.reshape(n_out, K, a)).reshape(n * n_out, a)
+    threshold = _FLAT_RTOL * np.linalg.norm(theta)
+    if a == 1 and np.linalg.norm(values) > threshold:       # the usual case: the constants
+        return kernel[:, :0]
+    _, sv, vt = scipy.linalg.svd(values, full_matrices=True, check_finite=False)
+    sv = np.concatenate([sv, np.zeros(a - sv.size)])
+    return kernel @ vt[sv <= threshold].T
+
+
+def _kept_coordinates(P, flat):
+    """Orthonormal basis (columns) of the exact fit's coordinates orthogonal to
+    the flat directions ``flat`` (given as coefficient vectors)."""
+    Z = np.stack([P.to_z(f + P.w0) for f in flat.T], axis=1)           # (n_z, f)
+    Q = scipy.linalg.qr(Z, mode="full", check_finite=False)[0]
+    rank = int(np.sum(np.abs(np.diag(scipy.linalg.qr(Z, mode="r", check_finite=False)[0]))
+                      > _FLAT_RTOL * max(np.linalg.norm(Z), 1e-300)))
+    return Q[:, rank:]
 
 
 _QR_RCOND = 1e-10     # QR when theta's rows are this well conditioned, else the SVD

@@ -907,3 +907,54 @@ def test_random_problems_agree_with_clarabel(seed):
         if exact_fit:
             fitted = np.linalg.lstsq(theta, y, rcond=None)[0]
             np.testing.assert_allclose(theta @ sol.coef[0], theta @ fitted, atol=1e-8 * (1 + np.abs(y).max()))
+
+
+def test_operator_kernel_is_the_invariant_functions():
+    # SO(2) on quadratics: the constants and x^2 + y^2; T(3): the constants
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 2)))
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2))))
+    kernel = op._kernel()                  # columns over 1, x, y, x^2, x y, y^2
+    expected = np.array([[1.0, 0, 0, 0, 0, 0], [0, 0, 0, 1.0, 0, 1.0]]).T
+    np.testing.assert_allclose(scipy.linalg.subspace_angles(kernel, expected), 0.0, atol=1e-10)
+    assert _operator(T(3), 3, 2)[1]._kernel().shape == (10, 1)
+
+
+@pytest.mark.parametrize("n, seed", [(8, 8), (12, 12), (30, 1)])
+def test_exact_fit_on_an_invariant_surface(n, seed):
+    # data on the unit circle: 1 - x^2 - y^2 is invariant and vanishes on them, so
+    # every interpolant W0 + z (1 - x^2 - y^2) has the same objective. The solvers
+    # followed that direction's rounding-level slope to |W| ~ 1e15 (Newton: an
+    # objective below the optimum and residuals of order 1; ADMM: a failed Cholesky)
+    t = np.random.RandomState(seed).uniform(0, 2 * np.pi, n)
+    X = np.c_[np.cos(t), np.sin(t)]
+    lib = PolynomialFeatures(2).fit(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2))))
+    theta, y = lib.transform(X), X[:, 0] + X[:, 1] ** 2
+    optimum = op.nuclear_norm(np.linalg.lstsq(theta, y, rcond=None)[0])
+    for solve in (newton_promote, admm_promote, cvxpy_promote):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sol = solve(theta, y, op, exact_fit=True)
+        assert sol.converged
+        np.testing.assert_allclose(sol.objective, optimum, rtol=1e-6)
+        np.testing.assert_allclose(theta @ sol.coef[0], y, rtol=0, atol=1e-12)
+        assert np.abs(sol.coef).max() < 10
+
+
+def test_exact_fit_on_an_invariant_surface_vector_outputs():
+    # equivariant vector fields on circle data: the flat directions x (1 - |x|^2) and
+    # y (1 - |x|^2) mix the outputs
+    t = np.random.RandomState(3).uniform(0, 2 * np.pi, 9)
+    X = np.c_[np.cos(t), np.sin(t)]
+    lib = PolynomialFeatures(3).fit(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), V(SO(2))))
+    theta = lib.transform(X)
+    Y = np.c_[X[:, 0] ** 2, X[:, 0] * X[:, 1] + 0.3]
+    sols = []
+    for solve in (newton_promote, admm_promote, cvxpy_promote):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sols.append(solve(theta, Y, op, exact_fit=True))
+        assert sols[-1].converged
+        np.testing.assert_allclose(theta @ sols[-1].coef.T, Y, rtol=0, atol=1e-12)
+    np.testing.assert_allclose([s.objective for s in sols], sols[2].objective, rtol=1e-6)
