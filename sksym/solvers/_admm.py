@@ -360,8 +360,8 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
     # variable and assume an exact z-update; a duality gap bounds the objective's
     # error itself. The best point seen (by objective) is kept; each gap gives a
     # lower bound on the optimum
-    best = {"obj": np.inf}
-    lower = [-np.inf]
+    best = {"obj": np.inf, "floor": 0.0}
+    lower = [-np.inf]           # the best lower bound on the optimum (net of rounding)
     # absolute floors, for optima near zero: the objective's change by the primal
     # residual's floor (1e-3 tol ref_pri, the accuracy the residual tests ask
     # for), and, penalised, the rounding level of the objective of W = 0
@@ -381,20 +381,25 @@ def _admm(P, tol, max_iter, warm_start, rho, relax):
             Cq.append(P.C_qrz())
 
         def accepted(obj, gap, floor):
-            f_best = min(best["obj"], obj)
-            near_zero = floor_f0 if f_best <= floor_f0 else 0.0
-            return (f_best - max(lower[0], obj - gap)
-                    <= tol * f_best + max(best.get("floor", 0.0), floor) + floor_abs + near_zero)
+            # the best objective, with its point's rounding floor as an allowance, and
+            # the best lower bound net of its own point's floor (a lower bound is only
+            # as good as its rounding: with the largest floor of the run as the
+            # allowance, a wild early iterate, |z| ~ 1e18 and floor 36, let a point
+            # 1e14 times its optimum pass); or the point's own gap, within its floor
+            f_best, f_floor = (obj, floor) if obj < best["obj"] else (best["obj"], best["floor"])
+            low = max(lower[0], obj - gap - floor)
+            if f_best - low <= tol * f_best + f_floor + floor_abs + (floor_f0 if f_best <= floor_f0 else 0.0):
+                return True
+            return gap <= tol * obj + floor + floor_abs + (floor_f0 if obj <= floor_f0 else 0.0)
 
         data = P.data_term(z) if H is not None else 0.0
         gap, nuc, floor = _duality_gap(P, z, Xz, rho * Un, rank[0] or 0, Cq[0], z_scale=z_start_norm,
                                        enough=lambda gap, nuc, floor: accepted(nuc + data, gap, floor))
         obj = nuc + data                                            # = P.objective(z)
         ok = accepted(obj, gap, floor)
-        lower[0] = max(lower[0], obj - gap)
+        lower[0] = max(lower[0], obj - gap - floor)
         if obj < best["obj"]:
-            best.update(obj=obj, z=z.copy(), Z=Zn.copy(), Lam=rho * Un, rho=rho)
-        best["floor"] = max(best.get("floor", 0.0), floor)
+            best.update(obj=obj, z=z.copy(), Z=Zn.copy(), Lam=rho * Un, rho=rho, floor=floor)
         return ok, gap
 
     tol_res = tol          # the residual tests' tolerance, tightened when a certificate fails

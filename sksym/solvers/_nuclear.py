@@ -273,8 +273,7 @@ class CompressedLieOperator:
                 cand = vec[:, lam <= _KERNEL_GRAM_RTOL * lam[-1]]
                 if cand.shape[1]:
                     images = np.stack([self._apply(v).ravel() for v in cand.T], axis=1)
-                    _, sv, vt = scipy.linalg.svd(images, full_matrices=True, check_finite=False)
-                    sv = np.concatenate([sv, np.zeros(cand.shape[1] - sv.size)])
+                    sv, vt = _right_singular(images)
                     cand = cand @ vt[sv <= _KERNEL_RTOL * np.sqrt(lam[-1])].T
                 basis = cand
             self._kernel_cache = basis
@@ -314,6 +313,13 @@ class CompressedLieOperator:
         if M.size == 0:
             return 0.0
         return float(np.sum(scipy.linalg.svdvals(M, check_finite=False)))
+
+
+def _right_singular(A):
+    """Singular values of ``A`` (m, a), padded with zeros to ``a``, and all ``a``
+    right singular vectors (rows of ``vt``), without the ``m x m`` left factor."""
+    _, sv, vt = scipy.linalg.svd(A, full_matrices=A.shape[0] < A.shape[1], check_finite=False)
+    return np.concatenate([sv, np.zeros(A.shape[1] - sv.size)]), vt
 
 
 def prox_nuclear_norm(X, threshold):

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
 
-from ._nuclear import CompressedLieOperator
+from ._nuclear import CompressedLieOperator, _right_singular
 
 __all__ = []
 
@@ -328,8 +328,7 @@ def _flat_directions(theta, operator):
     threshold = _FLAT_RTOL * np.linalg.norm(theta)
     if a == 1 and np.linalg.norm(values) > threshold:       # the usual case: the constants
         return kernel[:, :0]
-    _, sv, vt = scipy.linalg.svd(values, full_matrices=True, check_finite=False)
-    sv = np.concatenate([sv, np.zeros(a - sv.size)])
+    sv, vt = _right_singular(values)
     return kernel @ vt[sv <= threshold].T
 
 

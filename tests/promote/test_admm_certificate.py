@@ -157,3 +157,29 @@ def test_accurate_answer_is_certified(name):
     gap = sol.state["gap"]
     assert f - f_ref <= gap * (1 + 1e-6) + 1e-12 * abs(f_ref)
     assert gap <= tol * abs(f)
+
+
+def test_a_wild_iterate_does_not_certify_another_point():
+    # a badly scaled random problem (the 459th of a review's seeds): an early
+    # iterate with |z| ~ 1e18 had a rounding floor of 36, and the largest floor of
+    # the run then let a point with objective 7e-4 (optimum 2e-18) pass
+    rng = np.random.RandomState(459)
+    q, r, K, n_out, n = rng.randint(1, 7), rng.randint(1, 12), rng.randint(2, 14), rng.choice([1, 2]), rng.randint(2, 25)
+    A = rng.normal(size=(q, r, n_out * K)) * np.logspace(-rng.uniform(0, 4), rng.uniform(0, 4), n_out * K)[
+        rng.permutation(n_out * K)]
+    op = CompressedLieOperator.from_tensor(A, n_outputs=n_out)
+    theta = rng.normal(size=(n, K)) * np.logspace(-rng.uniform(0, 6), rng.uniform(0, 6), K)[rng.permutation(K)]
+    Y = theta @ rng.normal(size=(n_out, K)).T + rng.choice([0, 1e-3, 1]) * rng.normal(size=(n, n_out))
+    alpha = 10.0 ** rng.uniform(-6, 2)
+    optimum = newton_promote(theta, Y, op, alpha, tol=1e-10).objective
+    assert optimum < 1e-15
+    for tol in (1e-4, 1e-6):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sol = admm_promote(theta, Y, op, alpha, tol=tol)
+        # either certified to tol, or not converged, with a warning
+        if sol.converged:
+            assert sol.objective - optimum <= tol * optimum + 1e-12
+        else:
+            assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        assert sol.objective - optimum <= sol.state["gap"] * (1 + 1e-9)

@@ -958,3 +958,13 @@ def test_exact_fit_on_an_invariant_surface_vector_outputs():
         assert sols[-1].converged
         np.testing.assert_allclose(theta @ sols[-1].coef.T, Y, rtol=0, atol=1e-12)
     np.testing.assert_allclose([s.objective for s in sols], sols[2].objective, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (2, 5)])
+def test_right_singular_vectors_of_tall_and_wide_matrices(shape, rng):
+    from sksym.solvers._nuclear import _right_singular
+    A = rng.normal(size=shape)
+    sv, vt = _right_singular(A)
+    assert sv.shape == (shape[1],) and vt.shape == (shape[1], shape[1])
+    np.testing.assert_allclose(vt @ vt.T, np.eye(shape[1]), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(A @ vt.T, axis=0), sv, atol=1e-12)
