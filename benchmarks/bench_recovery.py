@@ -212,7 +212,7 @@ def _solve(theta, y, op, tol, search_solver, op_full):
     if search_solver in ("auto", "admm", "newton"):
         return solve_promote(theta, y, op, exact_fit=True, tol=tol, solver=search_solver)
     operator = op_full if search_solver == "scs-full" else op
-    return cvxpy_promote(theta, y, operator, exact_fit=True, solver="SCS", max_iters=2500)
+    return cvxpy_promote(theta, y, operator, exact_fit=True, solver="SCS", rescale=False, max_iters=2500)
 
 
 def binary_search(theta, y, op, w_true, tol, search_solver="auto", op_full=None):
@@ -284,9 +284,10 @@ def time_one(theta, y, op, w_true, n, tol, scs, op_full=None):
     th, yn = theta[:n], y[:n]
     fns = [lambda: solve_promote(th, yn, op, exact_fit=True, tol=tol)]
     if scs:
-        fns.append(lambda: cvxpy_promote(th, yn, op, exact_fit=True, solver="SCS", max_iters=2500))
+        fns.append(lambda: cvxpy_promote(th, yn, op, exact_fit=True, solver="SCS", rescale=False,
+                                         max_iters=2500))
         if op_full is not None:
-            fns.append(lambda: cvxpy_promote(th, yn, op_full, exact_fit=True, solver="SCS",
+            fns.append(lambda: cvxpy_promote(th, yn, op_full, exact_fit=True, solver="SCS", rescale=False,
                                              max_iters=2500))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

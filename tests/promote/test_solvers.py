@@ -209,8 +209,11 @@ def test_solver_argument_checks(solve, rng):
     with pytest.raises(ValueError, match="at least one sample"):
         solve(theta[:0], y[:0], op, 0.1)
     if solve is cvxpy_promote:
-        with pytest.raises(ValueError, match="solver must be one of the installed cvxpy solvers"):
-            solve(theta, y, op, 0.1, solver="NOPE")
+        for bad in ("NOPE", "OSQP"):          # OSQP: installed, but no semidefinite cone
+            with pytest.raises(ValueError, match="solver must be an installed cvxpy solver for semidefinite"):
+                solve(theta, y, op, 0.1, solver=bad)
+        with pytest.raises(TypeError, match="rescale must be True or False"):
+            solve(theta, y, op, 0.1, rescale="yes")
         return
     for bad, err in ((np.zeros((1, 5)), ValueError), (np.zeros((2, 10)), ValueError),
                      (np.full((1, 10), np.nan), ValueError), ("abc", TypeError)):
@@ -968,3 +971,36 @@ def test_right_singular_vectors_of_tall_and_wide_matrices(shape, rng):
     assert sv.shape == (shape[1],) and vt.shape == (shape[1], shape[1])
     np.testing.assert_allclose(vt @ vt.T, np.eye(shape[1]), atol=1e-12)
     np.testing.assert_allclose(np.linalg.norm(A @ vt.T, axis=0), sv, atol=1e-12)
+
+
+@pytest.mark.parametrize("exact_fit", [False, True])
+def test_cvxpy_is_accurate_in_any_units(exact_fit, rng):
+    # the same problem in other units: W scales by s, the objective by s^2
+    # (penalised) or s. Clarabel's absolute tolerances left it 39% off at s = 1e-8
+    op = CompressedLieOperator.from_tensor(rng.normal(size=(3, 4, 5)))
+    theta, y = rng.normal(size=(3, 5)), rng.normal(size=3)
+    ref = newton_promote(theta, y, op, 0.1, exact_fit=exact_fit, tol=1e-10)
+    for s in (1e-8, 1e4):
+        sol = cvxpy_promote(theta, s * y, op, 0.1 * s, exact_fit=exact_fit)
+        assert sol.converged
+        np.testing.assert_allclose(sol.objective, ref.objective * (s if exact_fit else s * s), rtol=1e-6)
+        np.testing.assert_allclose(sol.objective, promote_objective(theta, s * y, op, sol.coef, 0.1 * s,
+                                                                    exact_fit), rtol=1e-12)
+        np.testing.assert_allclose(sol.coef, s * ref.coef, rtol=0, atol=1e-3 * s * np.abs(ref.coef).max())
+
+
+def test_cvxpy_solver_failures_are_runtime_errors(monkeypatch, rng):
+    # Clarabel's Rust panics (e.g. at alpha = 1e300) are BaseExceptions, which
+    # escaped `except Exception` in user code
+    import cvxpy
+
+    class Panic(BaseException):
+        pass
+
+    def solve(*args, **kwargs):
+        raise Panic("Eigval error")
+
+    monkeypatch.setattr(cvxpy.Problem, "solve", solve)
+    op = CompressedLieOperator.from_tensor(rng.normal(size=(3, 4, 5)))
+    with pytest.raises(RuntimeError, match="CLARABEL failed: Panic: Eigval error"):
+        cvxpy_promote(rng.normal(size=(3, 5)), rng.normal(size=3), op, 0.1)
