@@ -207,7 +207,11 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         if worse:
             state["gap"] = np.inf          # the bound was ADMM's point's, not the start's
         W = P.coef(z)
-        objective = P.objective(z)
+        # the objective of the coefficients returned (c + C z and M(W) differ at the
+        # rounding level of their terms, which is above tol when the model nearly
+        # cancels them), as Newton's
+        nuclear = operator.nuclear_norm(W)
+        objective = nuclear if exact_fit else P.data_term(z) + alpha * nuclear
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="admm", time=time.perf_counter() - t0, state=state)
     if worse:

@@ -183,3 +183,24 @@ def test_a_wild_iterate_does_not_certify_another_point():
         else:
             assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
         assert sol.objective - optimum <= sol.state["gap"] * (1 + 1e-9)
+
+
+def test_objective_is_that_of_the_returned_coefficients():
+    # a badly scaled exact fit (a review's 85th random problem): c + C z and M(W)
+    # differed by 8e-6 relative (ADMM reported the former), above tol
+    rng = np.random.RandomState(85)
+    q, r, K, n_out = rng.randint(1, 6), rng.randint(1, 9), rng.randint(2, 10), rng.choice([1, 2, 3])
+    n = rng.randint(1, 15)
+    A = rng.normal(size=(q, r, n_out * K)) * 10.0 ** rng.uniform(-6, 6)
+    if rng.rand() < 0.3:
+        A = A * (rng.rand(1, r, n_out * K) < 0.5)
+    theta = rng.normal(size=(n, K)) * 10.0 ** rng.uniform(-6, 6)
+    if rng.rand() < 0.3:
+        theta *= np.logspace(-2, 2, K)[rng.permutation(K)]
+    Y = rng.normal(size=(n, n_out)) * 10.0 ** rng.uniform(-8, 8)
+    op = CompressedLieOperator.from_tensor(A, n_outputs=n_out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sol = admm_promote(theta, Y, op, 1.0, exact_fit=True)
+    np.testing.assert_allclose(sol.objective, promote_objective(theta, Y, op, sol.coef, exact_fit=True),
+                               rtol=1e-12)
