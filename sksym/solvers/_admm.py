@@ -16,6 +16,7 @@ from ._problem import check_flag, check_problem, check_warm_start, reduce_proble
 __all__ = ["PromoteSolution", "admm_promote"]
 
 _MAX_RHO_CHANGES = 30
+_MAX_ENTRY = 1e150   # larger inputs overflow ADMM's squared norms (rho = 0, thresholds of inf)
 _ROUNDING = 16 * np.finfo(float).eps   # the primal residual's rounding floor, relative to ||C|| ||z||
 _ANDERSON_MEMORY = 5
 # after a failed duality-gap certificate: at most this many more certificate
@@ -198,6 +199,14 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         raise ValueError(f"relaxation must be a float in [1, 2); got {relaxation!r}.")
     if rho is not None and (not _is_real(rho) or not np.isfinite(rho) or rho <= 0):
         raise ValueError(f"rho must be a positive finite float or None; got {rho!r}.")
+    for name, values in (("Y", Y), ("theta", theta)):
+        largest = float(np.max(np.abs(values))) if values.size else 0.0
+        if largest > _MAX_ENTRY:
+            raise ValueError(
+                f"{name} has entries of size {largest:.1e}: ADMM's squared norms overflow above "
+                f"about {_MAX_ENTRY:g}; scale the inputs down (Newton, solver='newton', rescales "
+                "the targets itself)."
+            )
     t0 = time.perf_counter()
     # many small dense operations: BLAS threads cost more than they gain
     with blas_limit(1):

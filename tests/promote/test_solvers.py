@@ -1004,3 +1004,19 @@ def test_cvxpy_solver_failures_are_runtime_errors(monkeypatch, rng):
     op = CompressedLieOperator.from_tensor(rng.normal(size=(3, 4, 5)))
     with pytest.raises(RuntimeError, match="CLARABEL failed: Panic: Eigval error"):
         cvxpy_promote(rng.normal(size=(3, 5)), rng.normal(size=3), op, 0.1)
+
+
+@pytest.mark.parametrize("name", ["Y", "theta"])
+def test_admm_names_inputs_too_large_for_it(name, rng):
+    # targets of 1e200 overflowed ADMM's squared norms: rho = 0 and an error about a
+    # "threshold" the user never passed
+    op = CompressedLieOperator.from_tensor(rng.normal(size=(3, 4, 5)))
+    theta, y = rng.normal(size=(3, 5)), rng.normal(size=3)
+    if name == "Y":
+        y = y * 1e200
+    else:
+        theta = theta * 1e200
+    with pytest.raises(ValueError, match=f"{name} has entries of size .*e\\+(199|200)"):
+        admm_promote(theta, y, op, exact_fit=True)
+    if name == "Y":                  # Newton rescales the targets
+        assert newton_promote(theta, y, op, exact_fit=True).converged
