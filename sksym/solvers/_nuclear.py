@@ -192,19 +192,27 @@ class CompressedLieOperator:
         """
         if not isinstance(n_outputs, numbers.Integral) or isinstance(n_outputs, bool) or n_outputs < 1:
             raise ValueError(f"n_outputs must be a positive integer; got {n_outputs!r}.")
+        n_outputs = int(n_outputs)
+        if np.iscomplexobj(tensor):
+            raise TypeError("tensor must be real; got a complex array.")
         A = np.array(tensor, dtype=float)
         if A.ndim != 3 or A.shape[2] % n_outputs:
             raise ValueError(f"tensor must have shape (q, rank, n_outputs * K); got {A.shape}.")
         if not np.all(np.isfinite(A)):
             raise ValueError("tensor must be finite.")
+        if lie_algebra is not None:
+            lie_algebra = np.asarray(lie_algebra, dtype=float)
+            if lie_algebra.ndim != 3 or lie_algebra.shape[0] != A.shape[0]:
+                raise ValueError(f"lie_algebra must have shape (q, d, d) or (q, d, d + 1) with q = "
+                                 f"{A.shape[0]} (one element per generator); got {lie_algebra.shape}.")
         A.setflags(write=False)
         self = cls.__new__(cls)
         self._dense = A
         self._R = self._S = None
         self.n_generators, self.rank = A.shape[:2]
-        self.n_outputs = int(n_outputs)
+        self.n_outputs = n_outputs
         self.n_library_features = A.shape[2] // n_outputs
-        self.lie_algebra = None if lie_algebra is None else np.asarray(lie_algebra, dtype=float)
+        self.lie_algebra = lie_algebra
         return self
 
     @property
@@ -296,6 +304,8 @@ class CompressedLieOperator:
             raise ValueError(
                 f"W must have n_outputs * n_library_features = {p} entries; got {w.size}."
             )
+        if not np.all(np.isfinite(w)):
+            raise ValueError("W must be finite.")
         return self._apply(w).T
 
     def nuclear_norm(self, W):

@@ -211,12 +211,13 @@ def check_problem(theta, Y, operator, alpha):
     if theta.ndim != 2:
         raise ValueError(f"theta must be 2-D (n_samples, n_library_features); got shape {theta.shape}.")
     Y = np.asarray(Y, dtype=float)
+    if Y.ndim not in (1, 2) or Y.shape[0] != theta.shape[0]:
+        raise ValueError(
+            f"Y must have shape (n_samples,) or (n_samples, n_outputs) with n_samples = "
+            f"{theta.shape[0]}; got {Y.shape}."
+        )
     if Y.ndim == 1:
         Y = Y[:, None]
-    if Y.ndim != 2 or Y.shape[0] != theta.shape[0]:
-        raise ValueError(
-            f"Y must have shape (n_samples, n_outputs) with n_samples = {theta.shape[0]}; got {Y.shape}."
-        )
     if theta.shape[1] != operator.n_library_features or Y.shape[1] != operator.n_outputs:
         raise ValueError(
             "Dimension mismatch: the operator is built for "

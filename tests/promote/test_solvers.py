@@ -1020,3 +1020,16 @@ def test_admm_names_inputs_too_large_for_it(name, rng):
         admm_promote(theta, y, op, exact_fit=True)
     if name == "Y":                  # Newton rescales the targets
         assert newton_promote(theta, y, op, exact_fit=True).converged
+
+
+def test_from_tensor_and_matrix_validate_their_input(rng):
+    with pytest.raises(TypeError, match="tensor must be real"):
+        CompressedLieOperator.from_tensor(1j * np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="lie_algebra must have shape .* q = 2"):
+        CompressedLieOperator.from_tensor(np.ones((2, 3, 4)), lie_algebra=np.zeros((5, 2, 2)))
+    op = CompressedLieOperator.from_tensor(np.ones((2, 3, 4)), n_outputs=np.int64(2))
+    assert type(op.n_outputs) is int and type(op.n_library_features) is int
+    with pytest.raises(ValueError, match="W must be finite"):
+        op.nuclear_norm(np.full(4, np.nan))
+    with pytest.raises(ValueError, match=r"Y must have shape .* n_samples = 3; got \(6,\)"):
+        newton_promote(rng.normal(size=(3, 2)), np.zeros(6), op)
