@@ -35,7 +35,8 @@ def _polynomial_operator(key, input_rep, output_rep, lie_key, seed):
     lie = np.frombuffer(lie_key[0]).reshape(lie_key[1])
     lie_derivative = LieDerivative(lib, input_rep, output_rep, lie_algebra=lie,
                                    discrete_elements=_no_discrete(input_rep), random_state=seed)
-    return lie_derivative, CompressedLieOperator(lie_derivative)
+    # the penalty on the uniform measure of [-1, 1]^d, exactly: a property of the function
+    return lie_derivative, CompressedLieOperator(lie_derivative, measure="box")
 
 
 def _no_discrete(rep):
@@ -162,8 +163,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         Start from the previous solution (and ADMM state) when the data and
         candidates have the same shapes. Along a decreasing path of ``alpha``
         values this saves ADMM iterations (on the gallery's noisy problem,
-        nine values from ``1e-1`` down to ``1e-5``: 1355 against 2348 cold), along
-        an increasing one it does not (2419); Newton saves little either way.
+        nine values from ``1e-1`` down to ``1e-5``: 1158 against 1618 cold), along
+        an increasing one it does not (1904); Newton saves little either way.
         Not used by ``solver="cvxpy"``.
     symmetry_tol : "auto" or float, default="auto"
         How small a singular value of the fitted model's Lie derivatives must
@@ -191,9 +192,11 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         if they do not shrink tenfold they are the model's, and the tighter
         solve is dropped.
     random_state : int, RandomState instance or None, default=None
-        Seed of the evaluation points of the operator. ``None`` uses seed 0,
-        so the penalty (and the fit) is deterministic and the operator of a
-        polynomial library is computed once per setting and cached.
+        Seed of the operator's evaluation points (the penalty of libraries
+        other than ``PolynomialFeatures``; for ``PolynomialFeatures`` only the
+        reference scale of a float ``symmetry_tol``). ``None`` uses seed 0, so
+        fits are deterministic and the operator of a ``PolynomialFeatures``
+        library is computed once per setting and cached.
 
     Attributes
     ----------
@@ -230,20 +233,20 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
 
     Notes
     -----
-    Normalisation: the data term is a mean over samples, and the Lie derivatives
-    are evaluated at points drawn uniformly in ``[-1, 1]^d`` (one more than
-    twice as many as the polynomials of the library's degree, which makes the
-    operator exact),
-    each row weighted by ``1 / sqrt(n_points)``. Column ``j`` then has the norm
-    of the root-mean-square of ``L_xi_j F`` over those points, an estimate of
-    its root-mean-square over the box that does not depend on the number of
-    samples, so one ``alpha`` transfers across sample sizes. Across libraries
-    it transfers roughly: the points are few, and their number grows with the
-    library's degree (the nuclear norm of a fixed function moves by about
-    10% with ``random_state`` or the degree). Scale inputs to about ``[-1, 1]`` (e.g.
-    with a :class:`~sklearn.preprocessing.MinMaxScaler`) for the penalty to
-    measure symmetry where the data are. Non-polynomial libraries are
-    evaluated at (up to 2000 of) the training inputs instead.
+    Normalisation: the data term is a mean over samples, and the nuclear norm
+    is taken in the inner product of the uniform probability measure on
+    ``[-1, 1]^d``: column ``j`` has the norm ``sqrt(E[(L_xi_j F)^2])`` over
+    that box. For ``PolynomialFeatures`` this is exact (from the moments of
+    the monomials), so the penalty is a property of the function ``F`` alone:
+    the same for any number of samples, any library degree that contains
+    ``F`` and any ``random_state``, and one ``alpha`` transfers across all of
+    them. Other libraries with a degree are evaluated at points drawn
+    uniformly in the box (one more than twice as many as the polynomials of
+    that degree, each row weighted by ``1 / sqrt(n_points)``: an estimate of
+    the same norm), non-polynomial libraries at (up to 2000 of) the training
+    inputs. Scale inputs to about ``[-1, 1]`` (e.g. with a
+    :class:`~sklearn.preprocessing.MinMaxScaler`) for the penalty to measure
+    symmetry where the data are.
 
     References
     ----------

@@ -45,6 +45,14 @@ class CompressedLieOperator:
         Its discrete elements are ignored: only the Lie algebra is promoted.
     tol : float, default=1e-12
         Relative threshold below which a direction of the span is dropped.
+    measure : {"points", "box"}, default="points"
+        The inner product that the nuclear norm sees. ``"points"``: that of
+        the operator's (weighted) points, a column's norm being the
+        root-mean-square of ``L_xi_j F`` over them. ``"box"``: the uniform
+        measure on ``[-1, 1]^d``, exactly (the Gram matrix of the monomials'
+        moments; operators with coefficient maps, i.e. ``PolynomialFeatures``,
+        only), so that the norm is a property of the function ``F`` alone,
+        whatever the points, the library's degree or its size.
 
     Attributes
     ----------
@@ -75,7 +83,7 @@ class CompressedLieOperator:
     True
     """
 
-    def __init__(self, lie_derivative, tol=1e-12):
+    def __init__(self, lie_derivative, tol=1e-12, measure="points"):
         from ..lie import LieDerivative
 
         if not isinstance(lie_derivative, LieDerivative):
@@ -86,6 +94,8 @@ class CompressedLieOperator:
         if (not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not np.isfinite(tol)
                 or not 0.0 <= tol < 1.0):
             raise ValueError(f"tol must be a float in [0, 1); got {tol!r}.")
+        if measure not in ("points", "box"):
+            raise ValueError(f"measure must be 'points' or 'box'; got {measure!r}.")
         with blas_limit(1):
             op = lie_derivative
             if getattr(op.output_rep, "is_affine", False):
@@ -101,30 +111,39 @@ class CompressedLieOperator:
             self.lie_algebra = np.asarray(op.lie_algebra)
             self._dense = None
             self._R = self._S = None
-            op._warn_few_points()          # both builds evaluate at the operator's points
             maps = op.coefficient_maps()
+            if maps is None and measure == "box":
+                raise ValueError(
+                    "measure='box' needs the exact coefficient maps of a PolynomialFeatures "
+                    f"library; got {type(op.library).__name__}: use measure='points'."
+                )
+            if measure == "points":
+                op._warn_few_points()      # both builds evaluate at the operator's points
             if maps is None:
                 self._build_dense(op, tol)
             else:
-                self._build_factored(op, *maps, tol)
+                self._build_factored(op, *maps, tol, measure)
 
-    def _build_factored(self, op, powers, S, tol):
+    def _build_factored(self, op, powers, S, tol, measure="points"):
         """``Q^T L_xi_j = R S_j``: the weighted monomials at the points are
         ``U R`` (``U`` orthonormal), so only ``R`` (small, dense) and the sparse
-        coefficient maps ``S_j`` are kept. Monomials that no ``L_xi_j W``
-        reaches are dropped first."""
+        coefficient maps ``S_j`` are kept; for the box measure ``R`` is the
+        Cholesky factor of the monomials' Gram matrix on ``[-1, 1]^d``. Monomials
+        that no ``L_xi_j W`` reaches are dropped first."""
         q, n = self.n_generators, self.n_outputs
         P = len(powers)
         p = S.shape[1]
         Sh = S.tocoo()
         reached = np.unique((Sh.row % (P * n)) // n) if Sh.nnz else np.zeros(0, dtype=int)
-        Phi = np.prod(op.points[:, None, :] ** powers[None, reached, :], axis=2) * op.weight
-        if reached.size:
+        if not reached.size:
+            R1 = np.zeros((0, 0))
+        elif measure == "box":
+            R1 = scipy.linalg.cholesky(_box_moments(powers[reached]), lower=False, check_finite=False)
+        else:
+            Phi = np.prod(op.points[:, None, :] ** powers[None, reached, :], axis=2) * op.weight
             _, s, vt = scipy.linalg.svd(Phi, full_matrices=False, check_finite=False)
             keep = s > tol * s[0] if s.size and s[0] > 0 else np.zeros(s.size, dtype=bool)
             R1 = s[keep, None] * vt[keep]                     # (r1, n_reached)
-        else:
-            R1 = np.zeros((0, 0))
         # rows (j, t, a) -> (j, reached index, a); the outputs share R1
         pos = np.full(P, -1)
         pos[reached] = np.arange(reached.size)
@@ -323,6 +342,14 @@ class CompressedLieOperator:
         if M.size == 0:
             return 0.0
         return float(np.sum(scipy.linalg.svdvals(M, check_finite=False)))
+
+
+def _box_moments(powers):
+    """Gram matrix of the monomials ``x^a`` (rows of ``powers``) under the
+    uniform probability measure on ``[-1, 1]^d``: ``prod_i E[x^(a_i + b_i)]``,
+    with ``E[x^k] = 1 / (k + 1)`` for even ``k`` and 0 for odd."""
+    k = powers[:, None, :] + powers[None, :, :]
+    return np.prod(np.where(k % 2 == 0, 1.0 / (k + 1.0), 0.0), axis=2)
 
 
 def _right_singular(A):

@@ -1033,3 +1033,31 @@ def test_from_tensor_and_matrix_validate_their_input(rng):
         op.nuclear_norm(np.full(4, np.nan))
     with pytest.raises(ValueError, match=r"Y must have shape .* n_samples = 3; got \(6,\)"):
         newton_promote(rng.normal(size=(3, 2)), np.zeros(6), op)
+
+
+def test_box_measure_is_exact_and_a_property_of_the_function():
+    # x0^2: along the translation e_0, L F = 2 x0 and E[(2 x0)^2] = 4/3 on [-1, 1]^2;
+    # along the rotation J / sqrt(2), L F = -sqrt(2) x0 x1 and E[2 x0^2 x1^2] = 2/9
+    lib = PolynomialFeatures(2).fit(np.zeros((1, 2)))
+    W = np.array([0, 0, 0, 1.0, 0, 0])
+    op = CompressedLieOperator(LieDerivative(lib, V(T(2)), Scalar(T(2))), measure="box")
+    np.testing.assert_allclose(np.linalg.norm(op.matrix(W), axis=0), [2 / np.sqrt(3), 0], atol=1e-14)
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2))), measure="box")
+    np.testing.assert_allclose(np.linalg.norm(op.matrix(W), axis=0), [np.sqrt(2) / 3], atol=1e-14)
+    # the same function in libraries of degree 2-4, operators from other points: one norm
+    norms = []
+    for degree, seed in ((2, 0), (3, 1), (4, 2)):
+        lib = PolynomialFeatures(degree).fit(np.zeros((1, 3)))
+        names = list(lib.get_feature_names_out(["a", "b", "c"]))
+        W = np.zeros(len(names))
+        W[[names.index("a^2"), names.index("b^2"), names.index("c")]] = 1.0, 1.0, 0.5
+        ld = LieDerivative(lib, V(SE(3)), Scalar(SE(3)), random_state=seed)
+        norms.append(CompressedLieOperator(ld, measure="box").nuclear_norm(W))
+    np.testing.assert_allclose(norms, norms[0], rtol=1e-12)
+    with pytest.raises(ValueError, match="measure must be 'points' or 'box'"):
+        CompressedLieOperator(ld, measure="lebesgue")
+    from sklearn.preprocessing import SplineTransformer
+    spline = SplineTransformer(n_knots=3, degree=2).fit(np.random.RandomState(0).uniform(-1, 1, (20, 2)))
+    ld = LieDerivative(spline, V(SO(2)), Scalar(SO(2)), points=np.random.RandomState(1).uniform(-1, 1, (30, 2)))
+    with pytest.raises(ValueError, match="measure='box' needs the exact coefficient maps"):
+        CompressedLieOperator(ld, measure="box")
