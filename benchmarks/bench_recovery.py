@@ -26,10 +26,13 @@ Two operators are run on every seed:
   released one (PASS = within 15%). The standard runs draw these points once
   for all seeds; the authors' code draws them with each seed
   (``--paper-points per-seed``).
-* "sksym": sksym's default operator (2 x the monomials of the library degree,
-  + 1 points, weights 1/sqrt(n_points): close to the L2 inner product on the
-  box). It defines a different, better conditioned nuclear norm; its column
-  shows what that changes.
+* "sksym": sksym's random-points operator (``CompressedLieOperator`` with
+  ``measure="points"``: 2 x the monomials of the library degree, + 1 points,
+  weights 1/sqrt(n_points), an estimate of the L2 inner product on the box).
+  It defines a different, better conditioned nuclear norm; its column shows
+  what that changes. (SymmetryPromotingRegressor now uses the exact box
+  measure, ``measure="box"``, for PolynomialFeatures; bench_promote_penalty.py
+  compares the three operators.)
 
 For the timing comparison, our solver and cvxpy + SCS (max_iters=2500, the
 authors' setting) solve the same problems: the paper-protocol exact-fit

@@ -61,7 +61,7 @@ class ReducedProblem:
         self.K = K
         self.exact_fit = exact_fit
         self.B = B                  # None, or an orthonormal basis (columns) of the coordinates
-        #                             kept: flat directions removed (see _drop_flat_directions)
+        #                             kept: flat directions removed (see _kept_coordinates)
 
     @property
     def n_z(self):
@@ -284,20 +284,14 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
         f0 = 0.5 * float(np.sum(Y * Y)) / n
         return ReducedProblem(operator, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
                               n_out, K, False, data=(T, Y / np.sqrt(n)))
+    flat = _flat_directions(theta, operator)
     W0T = NtN_factor = None
-    if basis == "pivoted" and 0 < n < K:
+    if basis == "pivoted" and 0 < n < K and not flat.shape[1]:   # removing flat ones needs it orthonormal
         W0T, N, NtN_factor = _null_space_lu(theta, Y)
     if W0T is None and 0 < n <= K:
         W0T, N = _null_space_qr(theta, Y)
     if W0T is None:
         W0T, N = _null_space_svd(theta, Y)
-    flat = _flat_directions(theta, operator)
-    if flat.shape[1] and NtN_factor is not None:     # an orthonormal basis for the reduction
-        W0T, N, NtN_factor = None, None, None
-        if 0 < n <= K:
-            W0T, N = _null_space_qr(theta, Y)
-        if W0T is None:
-            W0T, N = _null_space_svd(theta, Y)
     w0 = W0T.T.ravel()
     c = operator._apply(w0)
     P = ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True, NtN_factor)
@@ -337,9 +331,8 @@ def _kept_coordinates(P, flat):
     """Orthonormal basis (columns) of the exact fit's coordinates orthogonal to
     the flat directions ``flat`` (given as coefficient vectors)."""
     Z = np.stack([P.to_z(f + P.w0) for f in flat.T], axis=1)           # (n_z, f)
-    Q = scipy.linalg.qr(Z, mode="full", check_finite=False)[0]
-    rank = int(np.sum(np.abs(np.diag(scipy.linalg.qr(Z, mode="r", check_finite=False)[0]))
-                      > _FLAT_RTOL * max(np.linalg.norm(Z), 1e-300)))
+    Q, R = scipy.linalg.qr(Z, mode="full", check_finite=False)
+    rank = int(np.sum(np.abs(np.diag(R)) > _FLAT_RTOL * max(np.linalg.norm(Z), 1e-300)))
     return Q[:, rank:]
 
 
