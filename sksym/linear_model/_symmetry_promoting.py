@@ -353,6 +353,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         Returns
         -------
         self : SymmetryPromotingRegressor
+            The fitted estimator.
         """
         alpha = self._check_params()
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
