@@ -101,7 +101,7 @@ def orthonormal_stack(stack, tol=1e-10):
     if q == 0:
         return stack
     flat = stack.reshape(q, -1)
-    if np.allclose(flat @ flat.T, np.eye(q), atol=1e-12):
+    if np.allclose(flat @ flat.T, np.eye(q), rtol=0.0, atol=1e-12):
         return stack
     _, s, vt = np.linalg.svd(flat, full_matrices=False)
     keep = s > tol * max(s[0], 1e-300)

@@ -57,7 +57,7 @@ def _build_operator(library, input_rep, output_rep, X, seed):
     if library_degree(library) is None:
         rng = np.random.RandomState(seed)
         points = X[rng.permutation(len(X))[:_MAX_OPERATOR_POINTS]]
-    lie_derivative = LieDerivative(library, input_rep, output_rep, points=points,
+    lie_derivative = LieDerivative(library, input_rep, output_rep, lie_algebra=lie, points=points,
                                    discrete_elements=_no_discrete(input_rep), random_state=seed)
     return lie_derivative, CompressedLieOperator(lie_derivative)
 

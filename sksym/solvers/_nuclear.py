@@ -138,7 +138,15 @@ class CompressedLieOperator:
         if not reached.size:
             R1 = np.zeros((0, 0))
         elif measure == "box":
-            R1 = scipy.linalg.cholesky(_box_moments(powers[reached]), lower=False, check_finite=False)
+            G = _box_moments(powers[reached])
+            try:
+                R1 = scipy.linalg.cholesky(G, lower=False, check_finite=False)
+            except np.linalg.LinAlgError:
+                # rounding made the moments indefinite (degree 26 and more in one
+                # variable): the symmetric square root of their positive part
+                lam, vec = scipy.linalg.eigh(G, check_finite=False)
+                keep = lam > tol * lam[-1]
+                R1 = np.sqrt(lam[keep])[:, None] * vec[:, keep].T
         else:
             Phi = np.prod(op.points[:, None, :] ** powers[None, reached, :], axis=2) * op.weight
             _, s, vt = scipy.linalg.svd(Phi, full_matrices=False, check_finite=False)

@@ -61,7 +61,7 @@ class ReducedProblem:
         self.K = K
         self.exact_fit = exact_fit
         self.B = B                  # None, or an orthonormal basis (columns) of the coordinates
-        #                             kept: flat directions removed (see _kept_coordinates)
+        #                             kept: flat directions removed (see _flat_coordinates)
 
     @property
     def n_z(self):
@@ -284,9 +284,8 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
         f0 = 0.5 * float(np.sum(Y * Y)) / n
         return ReducedProblem(operator, q, r, np.zeros((q, r)), H, g, f0, float(alpha), None, None,
                               n_out, K, False, data=(T, Y / np.sqrt(n)))
-    flat = _flat_directions(theta, operator)
     W0T = NtN_factor = None
-    if basis == "pivoted" and 0 < n < K and not flat.shape[1]:   # removing flat ones needs it orthonormal
+    if basis == "pivoted" and 0 < n < K:
         W0T, N, NtN_factor = _null_space_lu(theta, Y)
     if W0T is None and 0 < n <= K:
         W0T, N = _null_space_qr(theta, Y)
@@ -295,45 +294,59 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
     w0 = W0T.T.ravel()
     c = operator._apply(w0)
     P = ReducedProblem(operator, q, r, c, None, None, 0.0, 1.0, w0, N, n_out, K, True, NtN_factor)
+    flat = _flat_coordinates(P, theta)
     if flat.shape[1]:
-        P.B = _kept_coordinates(P, flat)
+        P.B = scipy.linalg.qr(flat, mode="full", check_finite=False)[0][:, flat.shape[1]:]
     return P
 
 
-_FLAT_RTOL = 1e-10    # an invariant function this small on the data (relative) vanishes there
+_FLAT_RTOL = 1e-10    # relative size of a flat direction's image (values on the data; Lie derivatives)
 
 
-def _flat_directions(theta, operator):
-    """The coefficient vectors (columns, ``(n_outputs * K, f)``, orthonormal)
-    of functions that every Lie derivative maps to zero and that vanish on the
-    training inputs: invariant functions of the library that are zero on data
-    lying on an invariant surface (``1 - |x|^2`` on points of a circle, with
-    rotations among the candidates). The exact fit's objective does not change
-    along them; left in, the solvers followed their rounding-level slopes to
-    coefficients of ``1e15``, which broke the interpolation."""
-    kernel = operator._kernel()
+def _flat_coordinates(P, theta):
+    """The exact fit's coordinates along which nothing changes (columns,
+    orthonormal in ``z``, shape ``(n_z, f)``): feasible changes of ``W`` that
+    every Lie derivative maps to zero, i.e. invariant functions of the library
+    that vanish on the training inputs (``1 - |x|^2`` on points of a circle,
+    with rotations among the candidates). The objective does not change along
+    them; left in, the solvers followed their rounding-level slopes to
+    coefficients of ``1e15``, which broke the interpolation.
+
+    Candidates are the invariant functions (the operator's kernel) whose values
+    on the data are below ``1e-10`` of the terms that make them up (columns of
+    ``theta`` scaled to unit norm: a scale-free test); of those, the ones that
+    lie in the span of the null-space basis actually used (to ``1e-10``
+    relative) are flat. Data merely near an invariant surface give candidates
+    outside that span: nothing is removed then."""
+    kernel = P.op._kernel()
     n, K = theta.shape
-    a, n_out = kernel.shape[1], operator.n_outputs
-    if a == 0 or n == 0:
-        return kernel[:, :0] if n else kernel
+    a, n_out = kernel.shape[1], P.n_outputs
+    if a == 0 or n == 0 or P.n_z == 0:
+        return np.zeros((P.n_z, 0))
+    # with the columns of theta scaled to unit norm: (theta D^-1)(D f) = theta f
+    col = np.maximum(np.linalg.norm(theta, axis=0), 1e-300)
+    scaled = (kernel.reshape(n_out, K, a) * col[None, :, None]).reshape(n_out * K, a)
+    Q, R = np.linalg.qr(scaled)
     if n_out == 1:
         values = theta @ kernel
     else:
         values = np.einsum("nk,oka->noa", theta, kernel.reshape(n_out, K, a)).reshape(n * n_out, a)
-    threshold = _FLAT_RTOL * np.linalg.norm(theta)
-    if a == 1 and np.linalg.norm(values) > threshold:       # the usual case: the constants
-        return kernel[:, :0]
-    sv, vt = _right_singular(values)
-    return kernel @ vt[sv <= threshold].T
-
-
-def _kept_coordinates(P, flat):
-    """Orthonormal basis (columns) of the exact fit's coordinates orthogonal to
-    the flat directions ``flat`` (given as coefficient vectors)."""
-    Z = np.stack([P.to_z(f + P.w0) for f in flat.T], axis=1)           # (n_z, f)
-    Q, R = scipy.linalg.qr(Z, mode="full", check_finite=False)
-    rank = int(np.sum(np.abs(np.diag(R)) > _FLAT_RTOL * max(np.linalg.norm(Z), 1e-300)))
-    return Q[:, rank:]
+    rel = values @ np.linalg.pinv(R)                 # values of unit-size (scaled) combinations
+    if a == 1 and np.linalg.norm(rel) > _FLAT_RTOL:  # the usual case: the constants
+        return np.zeros((P.n_z, 0))
+    sv, vt = _right_singular(rel)
+    cand = np.linalg.pinv(R) @ vt[sv <= _FLAT_RTOL].T              # combinations of the kernel
+    if not cand.shape[1]:
+        return np.zeros((P.n_z, 0))
+    F = kernel @ cand                                                # (p, c) coefficient vectors
+    F = np.linalg.qr(F)[0]
+    Z = np.stack([P.to_z(f + P.w0) for f in F.T], axis=1)           # their coordinates
+    back = np.stack([P.embed(z) for z in Z.T], axis=1)               # and the change they make
+    sv, vt = _right_singular(F - back)
+    inside = vt[sv <= _FLAT_RTOL].T                                  # unit combinations in span(N)
+    if not inside.shape[1]:
+        return np.zeros((P.n_z, 0))
+    return np.linalg.qr(Z @ inside)[0]
 
 
 _QR_RCOND = 1e-10     # QR when theta's rows are this well conditioned, else the SVD

@@ -1056,8 +1056,41 @@ def test_box_measure_is_exact_and_a_property_of_the_function():
     np.testing.assert_allclose(norms, norms[0], rtol=1e-12)
     with pytest.raises(ValueError, match="measure must be 'points' or 'box'"):
         CompressedLieOperator(ld, measure="lebesgue")
+    # x^28 along the translation of T(1): E[(28 x^27)^2] = 28^2 / 55 (the moments of degree 28
+    # are indefinite to rounding: Cholesky failed there)
+    lib = PolynomialFeatures(28).fit(np.zeros((1, 1)))
+    op = CompressedLieOperator(LieDerivative(lib, V(T(1)), Scalar(T(1))), measure="box")
+    np.testing.assert_allclose(op.nuclear_norm(np.eye(29)[28]), 28 / np.sqrt(55), rtol=1e-10)
     from sklearn.preprocessing import SplineTransformer
     spline = SplineTransformer(n_knots=3, degree=2).fit(np.random.RandomState(0).uniform(-1, 1, (20, 2)))
     ld = LieDerivative(spline, V(SO(2)), Scalar(SO(2)), points=np.random.RandomState(1).uniform(-1, 1, (30, 2)))
     with pytest.raises(ValueError, match="measure='box' needs the exact coefficient maps"):
         CompressedLieOperator(ld, measure="box")
+
+
+@pytest.mark.parametrize("case", ["near a circle", "unscaled inputs"])
+def test_directions_that_are_not_flat_are_kept(case, monkeypatch):
+    # 1 - r^2 and r^2 (1 - r^2) are tiny on points 1e-12 off the unit circle, but
+    # not in the null space of theta: removing their projections on it raised the
+    # optimum by 7% (0.7736 against 0.7208). With inputs of size 300, the constant
+    # looked flat against the norm of theta's degree-4 columns
+    rs = np.random.RandomState(0)
+    if case == "near a circle":
+        t, r = rs.uniform(0, 2 * np.pi, 12), 1 + 1e-12 * rs.normal(size=12)
+        X = np.c_[r * np.cos(t), r * np.sin(t)]
+        y = X[:, 0] + X[:, 1] ** 2 + 0.3 * X[:, 0] ** 3
+    else:
+        X = 300 * rs.uniform(-1, 1, (10, 2))
+        y = 1 + X[:, 0] / 300 + (X[:, 1] / 300) ** 2
+    lib = PolynomialFeatures(4).fit(X)
+    theta = lib.transform(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2))))
+    sols = [solve(theta, y, op, exact_fit=True) for solve in (newton_promote, cvxpy_promote)]
+    # the reference: the same solves with no direction removed (none is flat here)
+    import sksym.solvers._problem as problem
+    monkeypatch.setattr(problem, "_flat_coordinates", lambda P, theta: np.zeros((P.n_z, 0)))
+    reference = newton_promote(theta, y, op, exact_fit=True, tol=1e-10).objective
+    for sol in sols:
+        assert sol.converged
+        np.testing.assert_allclose(sol.objective, reference, rtol=1e-5)
+        np.testing.assert_allclose(theta @ sol.coef[0], y, rtol=0, atol=1e-6 * np.abs(y).max())

@@ -390,6 +390,14 @@ def test_candidate_arrays_are_orthonormalised(rng):
         np.testing.assert_allclose(abs(np.sum(model.generators_[0] * ref.generators_[0])), 1.0, atol=1e-8)
     with pytest.raises(ValueError, match="candidates are all zero"):
         SymmetryPromotingRegressor(candidates=np.zeros((2, 2, 3))).fit(X, y)
+    # a library evaluated at the training inputs (not PolynomialFeatures) too
+    from sksym.libraries import FunctionLibrary, polynomial_jacobian
+    poly = PolynomialFeatures(2).fit(X)
+    lib = FunctionLibrary(func=poly.transform, jac=lambda Z: polynomial_jacobian(Z, poly.powers_))
+    fits = [SymmetryPromotingRegressor(candidates=np.array(stack), library=lib, alpha=1e-2).fit(X, y)
+            for stack in ([tA, tB], [tA, tA, 5 * tB])]
+    np.testing.assert_allclose(fits[1].coef_, fits[0].coef_, rtol=0, atol=1e-8)
+    assert fits[0].generators_.shape == fits[1].generators_.shape == (1, 2, 3)
 
 
 def test_candidates_acting_through_an_input_rep(rng):
