@@ -324,16 +324,16 @@ def _flat_coordinates(P, theta):
     if a == 0 or n == 0 or P.n_z == 0:
         return np.zeros((P.n_z, 0))
     # with the columns of theta scaled to unit norm: (theta D^-1)(D f) = theta f
-    col = np.maximum(np.linalg.norm(theta, axis=0), 1e-300)
-    scaled = (kernel.reshape(n_out, K, a) * col[None, :, None]).reshape(n_out * K, a)
-    Q, R = np.linalg.qr(scaled)
+    col = np.maximum(np.sqrt(np.einsum("nk,nk->k", theta, theta)), 1e-300)
     if n_out == 1:
         values = theta @ kernel
     else:
         values = np.einsum("nk,oka->noa", theta, kernel.reshape(n_out, K, a)).reshape(n * n_out, a)
+    scaled = (kernel.reshape(n_out, K, a) * col[None, :, None]).reshape(n_out * K, a)
+    if a == 1 and np.linalg.norm(values) > _FLAT_RTOL * np.linalg.norm(scaled):
+        return np.zeros((P.n_z, 0))                  # the usual case: the constants
+    R = np.linalg.qr(scaled, mode="r")
     rel = values @ np.linalg.pinv(R)                 # values of unit-size (scaled) combinations
-    if a == 1 and np.linalg.norm(rel) > _FLAT_RTOL:  # the usual case: the constants
-        return np.zeros((P.n_z, 0))
     sv, vt = _right_singular(rel)
     cand = np.linalg.pinv(R) @ vt[sv <= _FLAT_RTOL].T              # combinations of the kernel
     if not cand.shape[1]:
