@@ -293,24 +293,36 @@ class CompressedLieOperator:
     def _kernel(self):
         """Orthonormal basis (columns) of the coefficient vectors that every Lie
         derivative maps to zero, shape ``(n_outputs * K, a)`` (the library's
-        invariant functions; cached). Candidates are the eigenvectors of the Gram
-        matrix with eigenvalues below ``1e-8`` of the largest (it squares the
-        singular values, so its rounding hides anything much smaller); of their
-        span, the directions that the operator itself maps to within ``1e-10`` of
-        its norm are kept."""
+        invariant functions; cached). Found with the operator's columns scaled
+        to unit norm (their sizes differ by many orders for unscaled points and
+        high degrees): candidates are the eigenvectors of the scaled Gram matrix
+        with eigenvalues below ``1e-8`` of the largest (it squares the singular
+        values, so its rounding hides anything much smaller); of their span, the
+        directions that the scaled operator itself maps to within ``1e-10`` of its
+        norm are kept. Columns that are zero are in the kernel outright."""
         basis = getattr(self, "_kernel_cache", None)
         if basis is None:
             G = self._gram()
-            lam, vec = scipy.linalg.eigh(G, check_finite=False)
-            if not lam.size or lam[-1] <= 0.0:
-                basis = np.eye(G.shape[0])
-            else:
+            p = G.shape[0]
+            col = np.sqrt(np.maximum(np.diag(G), 0.0))
+            zero = col <= 0.0
+            scale = np.where(zero, 1.0, col)
+            Gs = G / np.outer(scale, scale)
+            Gs[zero, :] = Gs[:, zero] = 0.0
+            live = np.flatnonzero(~zero)
+            basis = [np.eye(p)[:, zero]]
+            if live.size:
+                lam, vec = scipy.linalg.eigh(Gs[np.ix_(live, live)], check_finite=False)
                 cand = vec[:, lam <= _KERNEL_GRAM_RTOL * lam[-1]]
                 if cand.shape[1]:
-                    images = np.stack([self._apply(v).ravel() for v in cand.T], axis=1)
+                    full = np.zeros((p, cand.shape[1]))
+                    full[live] = cand / scale[live, None]         # back to coefficients
+                    images = np.stack([self._apply(v).ravel() for v in full.T], axis=1)
                     sv, vt = _right_singular(images)
-                    cand = cand @ vt[sv <= _KERNEL_RTOL * np.sqrt(lam[-1])].T
-                basis = cand
+                    keep = vt[sv <= _KERNEL_RTOL * np.sqrt(lam[-1])].T
+                    if keep.shape[1]:
+                        basis.append(scipy.linalg.orth(full @ keep))
+            basis = np.hstack(basis) if len(basis) > 1 else basis[0]
             self._kernel_cache = basis
         return basis
 

@@ -301,6 +301,7 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
 
 
 _FLAT_RTOL = 1e-10    # relative size of a flat direction's image (values on the data; Lie derivatives)
+_FLAT_SPAN_RTOL = 1e-8   # and of its distance from the null space of theta (rounding: eps cond(theta))
 
 
 def _flat_coordinates(P, theta):
@@ -314,17 +315,25 @@ def _flat_coordinates(P, theta):
 
     Candidates are the invariant functions (the operator's kernel) whose values
     on the data are below ``1e-10`` of the terms that make them up (columns of
-    ``theta`` scaled to unit norm: a scale-free test); of those, the ones that
-    lie in the span of the null-space basis actually used (to ``1e-10``
-    relative) are flat. Data merely near an invariant surface give candidates
-    outside that span: nothing is removed then."""
+    ``theta`` scaled to unit norm; a column zero on the data counts as unit);
+    of those, the ones that lie in the span of the null-space basis actually
+    used (to ``1e-8`` in the same scaled coefficients: rounding there is eps
+    times the conditioning of ``theta``) are flat. Data merely near an
+    invariant surface give candidates outside that span, and nothing is
+    removed. Known limits (found by review): for inputs far from unit size at
+    high degree (``|x|`` of 100-1000 at degree 4-6, ``theta`` conditioned
+    beyond ``1e15``) flat directions can be missed, and the solvers drift as
+    they did before; with data within ``~1e-11`` of a surface and few points a
+    direction can be removed although the (then ill-posed) problem reaches a
+    lower optimum with coefficients of ``~1 / distance``."""
     kernel = P.op._kernel()
     n, K = theta.shape
     a, n_out = kernel.shape[1], P.n_outputs
     if a == 0 or n == 0 or P.n_z == 0:
         return np.zeros((P.n_z, 0))
     # with the columns of theta scaled to unit norm: (theta D^-1)(D f) = theta f
-    col = np.maximum(np.sqrt(np.einsum("nk,nk->k", theta, theta)), 1e-300)
+    col = np.sqrt(np.einsum("nk,nk->k", theta, theta))
+    col[col == 0.0] = 1.0                  # a column zero on the data: any scale (its values are 0)
     if n_out == 1:
         values = theta @ kernel
     else:
@@ -339,14 +348,21 @@ def _flat_coordinates(P, theta):
     if not cand.shape[1]:
         return np.zeros((P.n_z, 0))
     F = kernel @ cand                                                # (p, c) coefficient vectors
-    F = np.linalg.qr(F)[0]
+    F = scipy.linalg.orth(F)
+    if not F.shape[1]:
+        return np.zeros((P.n_z, 0))
     Z = np.stack([P.to_z(f + P.w0) for f in F.T], axis=1)           # their coordinates
     back = np.stack([P.embed(z) for z in Z.T], axis=1)               # and the change they make
-    sv, vt = _right_singular(F - back)
-    inside = vt[sv <= _FLAT_RTOL].T                                  # unit combinations in span(N)
+    # in span(N) up to rounding: the residual of the projection, in the scaled
+    # coefficients (rounding there is eps times the conditioning of theta)
+    D = np.tile(col, n_out)[:, None]
+    Fs = D * F
+    R2 = np.linalg.qr(Fs, mode="r")
+    sv, vt = _right_singular((D * (F - back)) @ np.linalg.pinv(R2))
+    inside = np.linalg.pinv(R2) @ vt[sv <= _FLAT_SPAN_RTOL].T        # combinations in span(N)
     if not inside.shape[1]:
         return np.zeros((P.n_z, 0))
-    return np.linalg.qr(Z @ inside)[0]
+    return scipy.linalg.orth(Z @ inside)
 
 
 _QR_RCOND = 1e-10     # QR when theta's rows are this well conditioned, else the SVD

@@ -1094,3 +1094,33 @@ def test_directions_that_are_not_flat_are_kept(case, monkeypatch):
         assert sol.converged
         np.testing.assert_allclose(sol.objective, reference, rtol=1e-5)
         np.testing.assert_allclose(theta @ sol.coef[0], y, rtol=0, atol=1e-6 * np.abs(y).max())
+
+
+def test_flat_directions_on_columns_that_vanish_on_the_data():
+    # a third, invariant input that is 0 on every sample: its columns of theta are
+    # zero, and the scaled pre-test divided by their norm (1e-300): 1 - r^2 was
+    # missed, Newton drifted to |W| ~ 3e20 and ADMM failed (found by review)
+    t = np.random.RandomState(2).uniform(0, 2 * np.pi, 9)
+    X = np.c_[np.cos(t), np.sin(t), np.zeros(9)]
+    lib = PolynomialFeatures(4).fit(X)
+    theta, y = lib.transform(X), X[:, 0] + X[:, 1] ** 2
+    op = CompressedLieOperator(LieDerivative(lib, (V + Scalar)(SO(2)), Scalar(SO(2))))
+    objectives = []
+    for solve in (newton_promote, admm_promote, cvxpy_promote):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            sol = solve(theta, y, op, exact_fit=True)
+        assert sol.converged and np.abs(sol.coef).max() < 10
+        np.testing.assert_allclose(theta @ sol.coef[0], y, rtol=0, atol=1e-12)
+        objectives.append(sol.objective)
+    np.testing.assert_allclose(objectives, objectives[2], rtol=1e-6)
+
+
+def test_operator_kernel_does_not_depend_on_the_points_scale():
+    # points of size 1e3, degree 5: the columns' norms span 1e15, and an unscaled
+    # threshold took x, y and an xy-like form for invariants
+    lib = PolynomialFeatures(5).fit(np.zeros((1, 2)))
+    for scale in (1.0, 1e3):
+        pts = scale * np.random.RandomState(1).uniform(-1, 1, (80, 2))
+        op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2)), points=pts))
+        assert op._kernel().shape == (21, 3)              # 1, r^2, r^4
