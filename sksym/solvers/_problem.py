@@ -302,6 +302,7 @@ def reduce_problem(theta, Y, operator, alpha, exact_fit, basis="orthonormal"):
 
 _FLAT_RTOL = 1e-10    # relative size of a flat direction's image (values on the data; Lie derivatives)
 _FLAT_SPAN_RTOL = 1e-8   # and of its distance from the null space of theta (rounding: eps cond(theta))
+_FLAT_MAX_COEFFICIENTS = 1000   # operators with more coefficients (n_outputs * K) are not checked
 
 
 def _flat_coordinates(P, theta):
@@ -325,7 +326,13 @@ def _flat_coordinates(P, theta):
     beyond ``1e15``) flat directions can be missed, and the solvers drift as
     they did before; with data within ``~1e-11`` of a surface and few points a
     direction can be removed although the (then ill-posed) problem reaches a
-    lower optimum with coefficients of ``~1 / distance``."""
+    lower optimum with coefficients of ``~1 / distance``. Operators with more
+    than 1000 coefficients (``n_outputs * K``; SE(15) with vector outputs at
+    degree 2 has 2040) are not checked: the kernel's Gram matrix and its
+    eigenvectors took seconds there (0.5 s for SE(10), 5 s for SE(15)), up to a
+    third of a solve."""
+    if P.op.n_outputs * P.op.n_library_features > _FLAT_MAX_COEFFICIENTS:
+        return np.zeros((P.n_z, 0))          # the kernel's Gram matrix would cost more than a solve
     kernel = P.op._kernel()
     n, K = theta.shape
     a, n_out = kernel.shape[1], P.n_outputs

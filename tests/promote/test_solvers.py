@@ -1124,3 +1124,15 @@ def test_operator_kernel_does_not_depend_on_the_points_scale():
         pts = scale * np.random.RandomState(1).uniform(-1, 1, (80, 2))
         op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2)), points=pts))
         assert op._kernel().shape == (21, 3)              # 1, r^2, r^4
+
+
+def test_large_operators_are_not_checked_for_flat_directions(monkeypatch):
+    import sksym.solvers._problem as problem
+    t = np.random.RandomState(8).uniform(0, 2 * np.pi, 8)
+    X = np.c_[np.cos(t), np.sin(t)]
+    lib = PolynomialFeatures(2).fit(X)
+    theta, y = lib.transform(X), X[:, 0] + X[:, 1] ** 2
+    op = CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2))))
+    assert problem.reduce_problem(theta, y[:, None], op, 1.0, True).B is not None
+    monkeypatch.setattr(problem, "_FLAT_MAX_COEFFICIENTS", 5)       # this operator has 6
+    assert problem.reduce_problem(theta, y[:, None], op, 1.0, True).B is None
