@@ -345,13 +345,13 @@ def _flat_coordinates(P, theta):
         values = theta @ kernel
     else:
         values = np.einsum("nk,oka->noa", theta, kernel.reshape(n_out, K, a)).reshape(n * n_out, a)
-    scaled = (kernel.reshape(n_out, K, a) * col[None, :, None]).reshape(n_out * K, a)
+    D = np.tile(col, n_out)[:, None]                 # the scaling, on vec(W)
+    scaled = D * kernel
     if a == 1 and np.linalg.norm(values) > _FLAT_RTOL * np.linalg.norm(scaled):
         return np.zeros((P.n_z, 0))                  # the usual case: the constants
-    R = np.linalg.qr(scaled, mode="r")
-    rel = values @ np.linalg.pinv(R)                 # values of unit-size (scaled) combinations
-    sv, vt = _right_singular(rel)
-    cand = np.linalg.pinv(R) @ vt[sv <= _FLAT_RTOL].T              # combinations of the kernel
+    Rinv = np.linalg.pinv(np.linalg.qr(scaled, mode="r"))
+    sv, vt = _right_singular(values @ Rinv)          # values of unit-size (scaled) combinations
+    cand = Rinv @ vt[sv <= _FLAT_RTOL].T                            # combinations of the kernel
     if not cand.shape[1]:
         return np.zeros((P.n_z, 0))
     F = kernel @ cand                                                # (p, c) coefficient vectors
@@ -362,11 +362,9 @@ def _flat_coordinates(P, theta):
     back = np.stack([P.embed(z) for z in Z.T], axis=1)               # and the change they make
     # in span(N) up to rounding: the residual of the projection, in the scaled
     # coefficients (rounding there is eps times the conditioning of theta)
-    D = np.tile(col, n_out)[:, None]
-    Fs = D * F
-    R2 = np.linalg.qr(Fs, mode="r")
-    sv, vt = _right_singular((D * (F - back)) @ np.linalg.pinv(R2))
-    inside = np.linalg.pinv(R2) @ vt[sv <= _FLAT_SPAN_RTOL].T        # combinations in span(N)
+    Rinv = np.linalg.pinv(np.linalg.qr(D * F, mode="r"))
+    sv, vt = _right_singular((D * (F - back)) @ Rinv)
+    inside = Rinv @ vt[sv <= _FLAT_SPAN_RTOL].T                      # combinations in span(N)
     if not inside.shape[1]:
         return np.zeros((P.n_z, 0))
     return scipy.linalg.orth(Z @ inside)
