@@ -93,9 +93,9 @@ def orthonormal_stack(stack, tol=1e-10):
     """Frobenius-orthonormal basis of the span of a stack of matrices (same shape).
 
     A stack that is already orthonormal is returned unchanged (the same
-    object), so that built-in groups keep their readable bases; otherwise the
-    basis comes from an SVD, and directions below ``tol`` times the largest
-    singular value are dropped (repeated or dependent matrices).
+    object), so that built-in groups keep their readable bases; otherwise it is
+    :func:`orthonormal_span` of the flattened matrices (repeated or dependent
+    ones dropped).
     """
     q = stack.shape[0]
     if q == 0:
@@ -103,9 +103,7 @@ def orthonormal_stack(stack, tol=1e-10):
     flat = stack.reshape(q, -1)
     if np.allclose(flat @ flat.T, np.eye(q), rtol=0.0, atol=1e-12):
         return stack
-    _, s, vt = np.linalg.svd(flat, full_matrices=False)
-    keep = s > tol * max(s[0], 1e-300)
-    return vt[keep].reshape((-1,) + stack.shape[1:])
+    return orthonormal_span(flat.T, tol).T.reshape((-1,) + stack.shape[1:])
 
 
 def principal_angles(A, B):

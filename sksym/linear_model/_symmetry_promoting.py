@@ -311,11 +311,12 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _symmetries(self, W, theta, Y, operator, lie_derivative, lie_algebra, tol):
+    def _symmetries(self, W, theta, Y, operator, lie_derivative, tol):
         """The spectrum of the model ``W`` and the symmetries counted at a solver
         accuracy of ``tol``: ``(s, gens, k, reference, floor)``."""
         fitted = theta @ W.T
-        s, gens = symmetry_spectrum(operator.matrix(W), lie_algebra)
+        # the generators in the Lie derivative's (orthonormal) basis of the candidates
+        s, gens = symmetry_spectrum(operator.matrix(W), lie_derivative.lie_algebra)
         # a floor at the solver's accuracy relative to the spread of the fitted
         # values or of the targets, whichever is larger (not their size: a constant,
         # which no Lie derivative sees, raised the floor over broken directions:
@@ -374,10 +375,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             sol = solve_promote(theta, Y, operator, alpha, exact_fit=self.exact_fit, solver=self.solver,
                                 tol=self.tol, max_iter=self.max_iter, warm_start=previous)
         n_iter = sol.n_iter
-        lie_algebra = lie_derivative.lie_algebra          # orthonormal: the generators' basis
         tol = self.tol
-        s, gens, k, reference, floor = self._symmetries(sol.coef, theta, Y, operator, lie_derivative,
-                                                        lie_algebra, tol)
+        s, gens, k, reference, floor = self._symmetries(sol.coef, theta, Y, operator, lie_derivative, tol)
         # Near the recovery threshold the optimum is degenerate: an objective
         # accurate to tol can leave the symmetric directions' singular values at
         # ~100 tol (8 samples of a T(3) target: 1e-4, above the floor), where the
@@ -397,7 +396,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             n_iter += tighter.n_iter
             if not tighter.converged:
                 break
-            found = self._symmetries(tighter.coef, theta, Y, operator, lie_derivative, lie_algebra, tol / 100)
+            found = self._symmetries(tighter.coef, theta, Y, operator, lie_derivative, tol / 100)
             if not np.all(found[0][k:k_gap] <= 0.1 * s[k:k_gap]):
                 break
             sol, tol = tighter, tol / 100

@@ -10,7 +10,7 @@ import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_limit
-from ._nuclear import _svt
+from ._nuclear import _svt, promote_objective
 from ._problem import check_flag, check_problem, check_warm_start, reduce_problem
 
 __all__ = ["PromoteSolution", "admm_promote"]
@@ -219,8 +219,7 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         # the objective of the coefficients returned (c + C z and M(W) differ at the
         # rounding level of their terms, which is above tol when the model nearly
         # cancels them), as Newton's
-        nuclear = operator.nuclear_norm(W)
-        objective = nuclear if exact_fit else P.data_term(z) + alpha * nuclear
+        objective = promote_objective(theta, Y, operator, W, alpha, exact_fit)
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="admm", time=time.perf_counter() - t0, state=state)
     if worse:

@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._admm import PromoteSolution
 from ._nuclear import promote_objective
-from ._problem import check_flag, check_problem, reduce_problem
+from ._problem import check_flag, check_problem, reduce_problem, target_scale
 
 __all__ = ["cvxpy_promote"]
 
@@ -84,12 +84,7 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
                          f"one of {sdp}; got {solver!r}.")
     rescale = check_flag(rescale, "rescale")
     t0 = time.perf_counter()
-    scale = float(np.max(np.abs(Y))) if rescale and Y.size else 1.0
-    if not 0.0 < scale < np.inf:
-        scale = 1.0
-    if not exact_fit and not np.isfinite(alpha / scale):
-        raise ValueError(f"alpha={alpha:g} is too large for targets of size {scale:g}: alpha / max|Y| "
-                         "overflows; scale the targets up or alpha down.")
+    scale = target_scale(Y, alpha, exact_fit) if rescale else 1.0
     P = reduce_problem(theta, Y / scale, operator, alpha / scale, exact_fit)
     q, r, nz = P.q, P.r, P.n_z
 

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_limit
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
-from ._problem import check_flag, check_problem, check_warm_start, reduce_problem
+from ._problem import check_flag, check_problem, check_warm_start, reduce_problem, target_scale
 from ._workspace import workspace
 
 __all__ = ["newton_promote", "solve_promote"]
@@ -152,14 +152,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     # scale with them; alpha by the same factor keeps the penalised form's
     # minimiser): the smoothing's squares of singular values under- and overflowed
     # for targets of size 1e-80 (a wrong answer) and 1e120 (no convergence)
-    scale = float(np.max(np.abs(Y)))
-    if not 0.0 < scale < np.inf:
-        scale = 1.0
-    if not exact_fit and not np.isfinite(alpha / scale):
-        raise ValueError(
-            f"alpha={alpha:g} is too large for targets of size {scale:g}: alpha / max|Y| overflows "
-            "(the penalty would be all of the objective); scale the targets up or alpha down."
-        )
+    scale = target_scale(Y, alpha, exact_fit)
     with blas_limit(1), workspace() as ws:
         P = reduce_problem(theta, Y / scale, operator, alpha / scale, exact_fit, basis="pivoted")
         z0 = None

@@ -198,6 +198,21 @@ class ReducedProblem:
         return 0.5 * float(np.sum(R * R))
 
 
+def target_scale(Y, alpha, exact_fit):
+    """The size ``max|Y|`` that Newton and the cvxpy backend divide the targets
+    (and ``alpha``) by before solving (1 for zero or non-finite sizes); a
+    ``ValueError`` when ``alpha`` overflows against it."""
+    scale = float(np.max(np.abs(Y))) if np.size(Y) else 1.0
+    if not 0.0 < scale < np.inf:
+        scale = 1.0
+    if not exact_fit and not np.isfinite(alpha / scale):
+        raise ValueError(
+            f"alpha={alpha:g} is too large for targets of size {scale:g}: alpha / max|Y| overflows "
+            "(the penalty would be all of the objective); scale the targets up or alpha down."
+        )
+    return scale
+
+
 def check_problem(theta, Y, operator, alpha):
     """Validate the arrays of a promote problem; return float arrays and alpha."""
     if not isinstance(operator, CompressedLieOperator):
