@@ -124,7 +124,7 @@ for a, e, k in zip(alphas, errors, n_sym):
     print(f"alpha = {a:.0e}: relative test error {e:.3f}, {k} symmetries")
 
 # %%
-# Small ``alpha`` fits some of the noise and breaks every symmetry a little;
+# Small ``alpha`` fits some of the noise and breaks almost every symmetry a little;
 # around ``alpha = 1e-2`` the fit has exactly the 28 symmetries of the target
 # (at the price of some shrinkage), and very large ``alpha`` flattens the
 # model to a constant. Choosing ``alpha`` for prediction (cross-validation) and

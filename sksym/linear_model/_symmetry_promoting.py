@@ -160,8 +160,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         Maximum number of solver iterations (a ``ConvergenceWarning`` is raised
         when it is reached). Not used by ``solver="cvxpy"``.
     warm_start : bool, default=False
-        Start from the previous solution (and ADMM state) when the data and
-        candidates have the same shapes. Along a decreasing path of ``alpha``
+        Start from the previous solution (and ADMM state) when the numbers of
+        targets and of library features are unchanged (the samples and the
+        candidates may change; the start is then only a guess). Along a decreasing path of ``alpha``
         values this saves ADMM iterations (on the gallery's noisy problem,
         nine values from ``1e-1`` down to ``1e-5``: 1158 against 1618 cold), along
         an increasing one it does not (1904); Newton saves little either way.
@@ -378,8 +379,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         tol = self.tol
         s, gens, k, reference, floor = self._symmetries(sol.coef, theta, Y, operator, lie_derivative, tol)
         # Near the recovery threshold the optimum is degenerate: an objective
-        # accurate to tol can leave the symmetric directions' singular values at
-        # ~100 tol (8 samples of a T(3) target: 1e-4, above the floor), where the
+        # accurate to tol can leave the symmetric directions' singular values far
+        # above tol (6 samples of an SE(3) target: 3e-5 at tol 1e-6), where the
         # gap rule alone sees them. Then solve tighter (see symmetry_tol): the
         # solver's errors shrink tenfold or more; values that do not are the
         # model's, and the tighter solve is dropped (its smaller floor would not

@@ -237,8 +237,10 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
                    f"{bound}; increase max_iter or tol.")
         else:
             msg = (f"ADMM could not certify tol={tol:g} within its extra iterations (half those "
-                   f"spent){bound or ' (no bound on its error)'}; this problem is badly "
-                   "conditioned for ADMM: try solver='newton', or scale the inputs.")
+                   f"spent){bound or ' (no bound on its error)'}. Its certificate fails on badly "
+                   "scaled inputs and can be loose at degenerate optima (many exact symmetries), "
+                   "where the answer may be better than the bound: solver='newton' certifies "
+                   "such problems; scale the inputs to about [-1, 1].")
         warnings.warn(msg, ConvergenceWarning)
     return sol
 
