@@ -21,14 +21,22 @@ def _is_trajectory_list(X):
 
 
 def _per_trajectory(arg, n_traj, name):
-    """Broadcast a per-trajectory argument (None, a scalar step, or a list)."""
+    """Broadcast a per-trajectory argument: for ``t`` a scalar step or one array
+    of times shared by all trajectories, or a list of one per trajectory; for
+    ``y`` a list of one array per trajectory."""
+    if isinstance(arg, (list, tuple)) and len(arg) == n_traj:
+        return list(arg)
+    if name == "y":
+        raise ValueError(
+            f"With a list of {n_traj} trajectories, y must be a list of {n_traj} arrays (the "
+            f"derivatives of each trajectory, row for row); got {type(arg).__name__}"
+            f"{f' of length {len(arg)}' if isinstance(arg, (list, tuple)) else ''}."
+        )
     if arg is None or np.isscalar(arg) or (isinstance(arg, np.ndarray) and arg.ndim == 1):
         return [arg] * n_traj
-    if isinstance(arg, (list, tuple)) and len(arg) == n_traj and (
-            n_traj > 1 or np.ndim(arg[0]) >= 1 or arg[0] is None):
-        return list(arg)
     raise ValueError(
-        f"With {n_traj} trajectories, {name} must be a scalar or a list of {n_traj} items."
+        f"With {n_traj} trajectories, {name} must be a time step, one array of times "
+        f"shared by all, or a list of {n_traj} items."
     )
 
 
@@ -53,7 +61,12 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
         diff = resolve_differentiation(self.differentiation)
         Xa = check_array(X, dtype=np.float64, input_name="X")
         Xu, Xd = diff(Xa, t)
-        Xd = np.asarray(Xd, dtype=float)
+        try:
+            Xd = np.asarray(Xd, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"differentiation returned {type(Xd).__name__}, not an array of shape {Xa.shape}."
+            ) from None
         if Xd.shape != Xa.shape:
             raise ValueError(
                 f"differentiation returned shape {Xd.shape}, expected {Xa.shape}."
@@ -68,6 +81,7 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
             ys = _per_trajectory(y, n_traj, "y") if y is not None else [None] * n_traj
             ts = _per_trajectory(t, n_traj, "t")
             Xs, Ys = [], []
+            one_d = y is not None and all(np.ndim(yi) == 1 for yi in ys)
             for i, (Xi, yi, ti) in enumerate(zip(X, ys, ts)):
                 Xi = check_array(Xi, dtype=np.float64, input_name="X")
                 if yi is None:
@@ -76,6 +90,11 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
                     Xi, yi = self._derivatives(Xi, ti)
                 else:
                     yi = np.asarray(yi, dtype=float)
+                    if yi.ndim not in (1, 2):
+                        raise ValueError(
+                            f"Trajectory {i}: y must be an array of shape (n_samples,) or "
+                            f"(n_samples, n_targets); got shape {yi.shape}."
+                        )
                     if yi.ndim == 1:
                         yi = yi[:, None]
                     if len(yi) != len(Xi):
@@ -93,7 +112,7 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
                 raise ValueError("Every trajectory's y must have the same number of columns.")
             Xc, Yc = np.vstack(Xs), np.vstack(Ys)
             Xc, Yc = validate_data(self, Xc, Yc, multi_output=True, y_numeric=True, reset=reset)
-            return Xc, Yc.reshape(len(Yc), -1), False
+            return Xc, Yc.reshape(len(Yc), -1), one_d
         if y is None:
             if t is None:
                 raise _no_target_error(self)

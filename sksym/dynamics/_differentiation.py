@@ -21,10 +21,14 @@ def check_times(t, n_samples, name="t"):
             raise ValueError(f"{name} as a time step must be a positive finite float; got {t!r}.")
         return dt * np.arange(n_samples)
     try:
-        times = np.asarray(t, dtype=float)
+        raw = np.asarray(t)
+        if raw.dtype.kind not in "iuf":
+            raise TypeError            # booleans, strings, objects: not times
+        times = raw.astype(float)
     except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"{name} must be a positive time step or an array of times; got {type(t).__name__}."
+            f"{name} must be a positive time step or an array of times; got {type(t).__name__}"
+            f"{'' if not isinstance(t, (str, bool, np.bool_)) else f' {t!r}'}."
         ) from exc
     if times.ndim == 0:
         return check_times(float(times), n_samples, name)

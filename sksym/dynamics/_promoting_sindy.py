@@ -3,14 +3,16 @@
 import warnings
 
 import numpy as np
+import scipy.linalg
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import PolynomialFeatures
 
 from .._linalg import orthonormal_stack
 from .._validation import check_alpha, check_library, check_symmetry_tol, check_tol
 from ..groups import GL, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
-from ..lie._spectrum import _reference_scale
+from ..lie._spectrum import _accuracy_floor, _moves, _reference_scale
 from ..reps import Rep, Scalar, V
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 from ._base import _BaseSINDy
@@ -22,6 +24,14 @@ _MAX_OPERATOR_POINTS = 2000
 _SOLVERS = ("auto", "newton", "admm", "cvxpy")
 
 
+def _data_box(X):
+    """Centre and half-widths of the states' bounding box (a coordinate that
+    does not vary gets the half-width ``max(|centre|, 1)``)."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    centre, half = (hi + lo) / 2, (hi - lo) / 2
+    return centre, np.where(half > 0, half, np.maximum(np.abs(centre), 1.0))
+
+
 def _operator_points(library, X, oversample=2.0, random_state=0):
     """Where the Lie derivative is evaluated: unisolvent points spread over the
     data's bounding box (exact for polynomial libraries), else data rows."""
@@ -30,10 +40,37 @@ def _operator_points(library, X, oversample=2.0, random_state=0):
     if degree is None:
         idx = np.random.RandomState(random_state).permutation(len(X))[:_MAX_OPERATOR_POINTS]
         return X[idx]
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    centre, half = (hi + lo) / 2, (hi - lo) / 2
-    half = np.where(half > 0, half, np.maximum(np.abs(centre), 1.0))
+    centre, half = _data_box(X)
     return centre + half * unisolvent_points(d, degree, oversample, random_state)
+
+
+def _compressed(lie, X):
+    """The penalty's operator: for ``PolynomialFeatures`` exact in the uniform
+    measure on the states' bounding box (a property of the vector field, the
+    same for any ordering or signs of the state variables), else at the points."""
+    if isinstance(lie.library, PolynomialFeatures):
+        centre, half = _data_box(X)
+        return CompressedLieOperator(lie, measure="box", bounds=(centre - half, centre + half))
+    return CompressedLieOperator(lie)
+
+
+def _exact_refit(theta, Y, W):
+    """Least squares on the kept terms of ``W`` when it is determined (the kept
+    columns of ``theta`` have full rank) and reproduces the targets to rounding
+    (relative residual below ``sqrt(eps)``: derivatives without noise, e.g. given
+    in closed form); else None."""
+    size = np.linalg.norm(Y)
+    refit = np.zeros_like(W)
+    residual = 0.0
+    for o in range(W.shape[0]):
+        idx = np.flatnonzero(W[o])
+        if idx.size:
+            coef, _, rank, sv = scipy.linalg.lstsq(theta[:, idx], Y[:, o], check_finite=False)
+            if rank < idx.size or sv[-1] <= 1e-8 * sv[0]:
+                return None         # not determined: the least-squares model is arbitrary
+            refit[o, idx] = coef
+        residual += float(np.sum((Y[:, o] - theta @ refit[o]) ** 2))
+    return refit if np.sqrt(residual) <= np.sqrt(np.finfo(float).eps) * size else None
 
 
 class SymmetryPromotingSINDy(_BaseSINDy):
@@ -63,8 +100,9 @@ class SymmetryPromotingSINDy(_BaseSINDy):
     candidates : Group or array-like of shape (q, d, d) or (q, d, d + 1), default=None
         Group whose Lie algebra holds the candidate generators (or the
         generators themselves); ``None`` means ``GL(n_states)`` (every linear
-        vector field). Only the Lie algebra is used; generators should be
-        orthonormal (Frobenius) for ``generators_`` to be orthonormal.
+        vector field). Only the Lie algebra is used, through an orthonormal
+        (Frobenius) basis of its span: repeated, rescaled or combined
+        generators give the same fit.
     library : transformer, default=None
         The dictionary ``Theta``; ``None`` means ``PolynomialFeatures(degree=2)``.
     state_rep : Rep, default=None
@@ -73,7 +111,10 @@ class SymmetryPromotingSINDy(_BaseSINDy):
         Weight of the nuclear-norm penalty (0 gives thresholded least
         squares). The penalty also shrinks the directions that are not
         symmetries, so keep it small: it should be of the order of the
-        symmetry breaking caused by noise, not of the model.
+        symmetry breaking caused by noise, not of the model. Like Lasso's
+        ``alpha`` it is in the units of the targets (the derivatives): the
+        data term is quadratic in them, the penalty linear, so rescaling time
+        or the states by ``c`` calls for ``alpha`` rescaled by ``c`` too.
     threshold : float, default=0.1
         Coefficients smaller in magnitude are removed.
     max_iter : int, default=20
@@ -98,7 +139,12 @@ default="finite_difference"
         ``B_xi F`` (which cancels ``DF xi`` for a symmetry) serves as the scale
         of a broken direction (``reference``), so that a single candidate, or a
         model commuting with every candidate, counts as symmetric when its
-        singular values are round-off.
+        singular values are round-off. Values below the solver's accuracy
+        (``10 tol`` times the size of the derivatives) always count as zero.
+        With "auto", when the kept terms reproduce the derivatives exactly (no
+        noise, e.g. derivatives given in closed form) they are the only zeros;
+        otherwise the largest gap of the spectrum decides, which also counts
+        approximate symmetries of noisy data (values far below the rest).
 
     Attributes
     ----------
@@ -109,9 +155,10 @@ default="finite_difference"
     generators_ : ndarray of shape (n_symmetries, d, d)
         Orthonormal generators among the candidates that the fitted vector
         field (nearly) commutes with, most symmetric first.
-    symmetry_singular_values_ : ndarray of shape (n_candidates,)
-        Ascending singular values of ``xi -> L_xi W`` (RMS over the data's
-        bounding box).
+    symmetry_singular_values_ : ndarray of shape (n_generators,)
+        Ascending singular values of ``xi -> L_xi W`` over the orthonormal
+        basis of the candidates' span (``n_generators`` its dimension), in the
+        penalty's measure (see Notes).
     n_iter_ : int
         Thresholding rounds run.
     solver_n_iter_ : int
@@ -136,9 +183,18 @@ default="finite_difference"
     -----
     If ``y`` does not have one column per state (it is not a vector field),
     each target is treated as a function whose invariance is promoted.
-    The Lie derivative is evaluated at unisolvent points spread over the
-    bounding box of the training states (exact for polynomial libraries);
-    other libraries use up to 2000 training states.
+    The penalty measures ``L_xi W`` in the uniform probability measure of the
+    bounding box of the training states (root-mean-square over the box),
+    exactly for ``PolynomialFeatures`` (the monomials' moments): a property
+    of the vector field, unchanged when the states are listed in another
+    order or with other signs. Other libraries with a degree use unisolvent
+    points spread over that box, non-polynomial ones up to 2000 training
+    states. The box is not invariant under the candidates (a square is not
+    under rotations), and neither is a trajectory's data term: with a large
+    ``alpha`` the penalty may trade a small breaking of an exact symmetry
+    for smaller singular values elsewhere (exact Hopf data: the rotation's
+    value grows from round-off to ``~1e-2`` at ``alpha = 1e-2``), so keep
+    ``alpha`` small and read ``generators_`` with that in mind.
 
     Examples
     --------
@@ -175,6 +231,8 @@ default="finite_difference"
         if G is None:
             G = GL(n_features)
         if not isinstance(G, Group):
+            if np.iscomplexobj(G):
+                raise TypeError("candidates must be real generators; got complex values.")
             try:
                 arr = np.asarray(G, dtype=float)
             except (TypeError, ValueError):
@@ -250,26 +308,36 @@ default="finite_difference"
                                 points=points)
             if n_out > 1 and n_out != d:
                 # invariant targets: one scalar operator, repeated block-diagonally
-                one = CompressedLieOperator(LieDerivative(
+                one = _compressed(LieDerivative(
                     self.library_, self.state_rep_, Scalar(self.candidates_), lie_algebra=basis,
-                    points=points))
+                    points=points), X)
                 q, r1, _ = one.tensor.shape
                 A = np.zeros((q, n_out * r1, n_out * K))
                 for o in range(n_out):
                     A[:, o * r1:(o + 1) * r1, o * K:(o + 1) * K] = one.tensor
                 op = CompressedLieOperator.from_tensor(A, n_outputs=n_out)
             else:
-                op = CompressedLieOperator(lie)
+                op = _compressed(lie, X)
             R, Z = _qr_data(theta, Y)
             S = np.ones((n_out, K), dtype=bool)
             W = np.zeros((n_out, K))
             sol = None
             converged = False
             self.n_iter_ = 0
+            caught = []
+
+            def solve(S, W):
+                # only the warnings of the solve whose coefficients are returned are
+                # raised (not one per thresholding round)
+                nonlocal caught
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    return self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
+
             for k in range(max_iter):
                 if not S.any():
                     break
-                W, sol = self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
+                W, sol = solve(S, W)
                 self.n_iter_ = k + 1
                 S_new = S & (np.abs(W) >= threshold)
                 if np.array_equal(S_new, S):
@@ -288,15 +356,43 @@ default="finite_difference"
                                   UserWarning)
                 W = np.zeros((n_out, K))
             elif not converged:
-                W, sol = self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
+                W, sol = solve(S, W)
+            if S.any():
+                for w in caught:
+                    warnings.warn(w.message, w.category)
             self.solver_n_iter_ = 0 if sol is None else int(sol.n_iter)
-            s, gens = symmetry_spectrum(lie.matrix(W), lie.lie_algebra)
+            # the spectrum in the penalty's measure
+            s, gens = symmetry_spectrum(op.matrix(W), lie.lie_algebra)
             # the size of the output term B_xi F, which cancels DF xi for a symmetry,
             # is the scale of a broken direction (as in SymmetryDiscovery): without
             # it a single candidate, or a model commuting with every candidate, had
             # only its own round-off values as the scale and was never a symmetry
             reference = _reference_scale(lie, self.output_rep_, W, lie.theta @ W.T)
-            k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference) if len(s) else 0
+            floor = 0.0 if sol is None else _accuracy_floor(theta @ W.T, Y, tol, _moves(lie, self.output_rep_))
+            # Values the solver does not resolve count as zero. When the kept terms
+            # determine a model that reproduces the derivatives exactly (no noise),
+            # that model's symmetries are the data's, and only its round-off values
+            # count: the penalty's bias can break them a little in the fit (exact
+            # Hopf data with threshold=0, alpha=1e-3: the rotation at 0.01), and
+            # without this rule the round-off values of x' = A x with a 5% shear
+            # (1e-17, next to 0.04) left only the gap to the reference, and every
+            # candidate counted; the generators are then that model's (exact). With
+            # noise, the gap rule decides on the fit's spectrum, and also counts
+            # approximate symmetries.
+            refit = None
+            if sol is not None and self.symmetry_tol == "auto":
+                refit = _exact_refit(theta, Y, W)
+            if refit is not None:
+                s_ls, gens = symmetry_spectrum(op.matrix(refit), lie.lie_algebra)
+                floor_ls = _accuracy_floor(theta @ refit.T, Y, tol, _moves(lie, self.output_rep_))
+                ref_ls = _reference_scale(lie, self.output_rep_, refit, lie.theta @ refit.T)
+                k = select_n_symmetries(s_ls, noise_level=floor_ls, reference=ref_ls)
+                k = max(k, int(np.sum(s_ls <= floor_ls)))
+            elif len(s):
+                k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference)
+                k = max(k, int(np.sum(s <= floor)))
+            else:
+                k = 0
             self.symmetry_singular_values_ = s
             self.generators_ = gens[:k]
         self.coef_ = W

@@ -255,6 +255,42 @@ def perturbation_noise_level(perturbations, factor=3.0):
     return float(factor * np.sqrt(np.mean(np.sum(P ** 2, axis=1))))
 
 
+def _accuracy_floor(fitted, targets, tol, moving=False):
+    """Singular values of ``xi -> L_xi F`` that a solver accurate to ``tol``
+    (relative objective) does not resolve: ``10 tol`` times the scale of the
+    model's values or of the targets, whichever is larger, plus the rounding
+    level of values of the model's size (a constant of 1e8 leaves errors of
+    ~1e-7). The scale is the spread of the values about their mean for
+    invariant outputs (a constant, which no Lie derivative sees, would raise
+    the floor over broken directions: 1e5 + x0^2 + 2 x1^2 counted a direction
+    of size 0.48 as a rotation symmetry), their root-mean-square size for
+    outputs that move (``moving``: a constant vector field is rotated). Not
+    the model's alone: a large penalty flattens the model, whose values and
+    singular values are then both solver error. ``fitted`` and ``targets``
+    are (n_samples, n_outputs)."""
+    fitted = np.asarray(fitted, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    if not len(fitted):
+        return 0.0
+    size = _rms(fitted)
+    if moving:
+        scale = max(size, _rms(targets))
+    else:
+        scale = max(_rms(fitted - fitted.mean(axis=0)), _rms(targets - targets.mean(axis=0)))
+    return 10 * tol * scale + 1e3 * np.finfo(float).eps * size
+
+
+def _rms(values):
+    """Root-mean-square norm of the rows of ``values``."""
+    return float(np.sqrt(np.mean(np.sum(values ** 2, axis=1))))
+
+
+def _moves(op, out_rep):
+    """Whether the candidates act on the outputs (so that a constant output is
+    not invariant): output generators, or points of an affine group."""
+    return bool(np.any(op.output_generators) or getattr(out_rep, "is_affine", False))
+
+
 def _reference_scale(op, out_rep, W, F):
     """Scale of a broken direction, independent of the spectrum: the
     root-mean-square size (over generators, weighted like the matrix) of the
@@ -269,7 +305,7 @@ def _reference_scale(op, out_rep, W, F):
         return None
     B = op.output_generators
     affine = out_rep.is_affine
-    if np.any(B) or affine:
+    if _moves(op, out_rep):
         T = np.einsum("qab,pb->qpa", B, F)
         if affine:
             T = T + out_rep.dtau(op.lie_algebra)[:, None, :]

@@ -17,7 +17,7 @@ from ..groups import SE, Group
 from ..reps import Rep
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
-from ..lie._spectrum import _reference_scale
+from ..lie._spectrum import _accuracy_floor, _moves, _reference_scale
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 
 __all__ = ["SymmetryPromotingRegressor"]
@@ -318,25 +318,13 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         fitted = theta @ W.T
         # the generators in the Lie derivative's (orthonormal) basis of the candidates
         s, gens = symmetry_spectrum(operator.matrix(W), lie_derivative.lie_algebra)
-        # a floor at the solver's accuracy relative to the spread of the fitted
-        # values or of the targets, whichever is larger (not their size: a constant,
-        # which no Lie derivative sees, raised the floor over broken directions:
-        # 1e5 + x0^2 + 2 x1^2 counted a direction of size 0.48 as a rotation
-        # symmetry; not the model's alone: a large alpha flattens the model to a
-        # constant, whose spread and singular values are both solver error, and
-        # every candidate was counted as broken), plus the rounding level of values
-        # of their size (a constant of 1e8 leaves errors of ~1e-7). Values below it
-        # are not resolved by the solver: they count as zero under either rule
+        # a floor at the solver's accuracy (see _accuracy_floor): values below it
+        # are not resolved by the solver and count as zero under either rule
         # (with a float symmetry_tol a constant model, all of whose values are
         # round-off, counted none). The size of the terms that a symmetry cancels is
         # the scale of a broken direction (so that a single candidate can be a
         # symmetry), as in SymmetryDiscovery
-        if len(theta):
-            size = np.sqrt(np.mean(np.sum(fitted ** 2, axis=1)))
-            spread = max(_spread(fitted), _spread(Y))
-            floor = 10 * tol * spread + 1e3 * np.finfo(float).eps * size
-        else:
-            floor = 0.0
+        floor = _accuracy_floor(fitted, Y, tol, _moves(lie_derivative, self.output_rep_))
         reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
         k = max(k, int(np.sum(s <= floor)))
@@ -413,11 +401,6 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.coef_ = W[0].copy() if y.ndim == 1 else W.copy()
         self.intercept_ = 0.0
         return self
-
-
-def _spread(values):
-    """Root-mean-square distance of the rows of ``values`` from their mean."""
-    return float(np.sqrt(np.mean(np.sum((values - values.mean(axis=0)) ** 2, axis=1))))
 
 
 _INTERPOLATION_RTOL = 1e-6

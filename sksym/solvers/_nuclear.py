@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import scipy.linalg
 import scipy.sparse
+import scipy.special
 
 from .._threads import blas_limit
 
@@ -53,6 +54,13 @@ class CompressedLieOperator:
         moments; operators with coefficient maps, i.e. ``PolynomialFeatures``,
         only), so that the norm is a property of the function ``F`` alone,
         whatever the points, the library's degree or its size.
+    bounds : tuple (low, high) of float or array-like of shape (n_features,), default=None
+        The box of ``measure="box"``: the uniform measure on
+        ``[low_1, high_1] x ... x [low_d, high_d]`` (``high > low``), e.g. the
+        bounding box of the data in their own units. ``None`` means
+        ``[-1, 1]^d``. The monomials' Gram matrix is formed in the coordinates
+        that map the box to ``[-1, 1]^d``, so that boxes far from the origin
+        stay well conditioned.
 
     Attributes
     ----------
@@ -83,7 +91,7 @@ class CompressedLieOperator:
     True
     """
 
-    def __init__(self, lie_derivative, tol=1e-12, measure="points"):
+    def __init__(self, lie_derivative, tol=1e-12, measure="points", bounds=None):
         from ..lie import LieDerivative
 
         if not isinstance(lie_derivative, LieDerivative):
@@ -96,6 +104,10 @@ class CompressedLieOperator:
             raise ValueError(f"tol must be a float in [0, 1); got {tol!r}.")
         if measure not in ("points", "box"):
             raise ValueError(f"measure must be 'points' or 'box'; got {measure!r}.")
+        if bounds is not None:
+            if measure != "box":
+                raise ValueError("bounds set the box of measure='box'; got measure='points'.")
+            bounds = _check_bounds(bounds, lie_derivative.n_features)
         with blas_limit(1):
             op = lie_derivative
             if getattr(op.output_rep, "is_affine", False):
@@ -122,9 +134,9 @@ class CompressedLieOperator:
             if maps is None:
                 self._build_dense(op, tol)
             else:
-                self._build_factored(op, *maps, tol, measure)
+                self._build_factored(op, *maps, tol, measure, bounds)
 
-    def _build_factored(self, op, powers, S, tol, measure="points"):
+    def _build_factored(self, op, powers, S, tol, measure="points", bounds=None):
         """``Q^T L_xi_j = R S_j``: the weighted monomials at the points are
         ``U R`` (``U`` orthonormal), so only ``R`` (small, dense) and the sparse
         coefficient maps ``S_j`` are kept; for the box measure ``R`` is the
@@ -138,15 +150,7 @@ class CompressedLieOperator:
         if not reached.size:
             R1 = np.zeros((0, 0))
         elif measure == "box":
-            G = _box_moments(powers[reached])
-            try:
-                R1 = scipy.linalg.cholesky(G, lower=False, check_finite=False)
-            except np.linalg.LinAlgError:
-                # rounding made the moments indefinite (degree 26 and more in one
-                # variable): the symmetric square root of their positive part
-                lam, vec = scipy.linalg.eigh(G, check_finite=False)
-                keep = lam > tol * lam[-1]
-                R1 = np.sqrt(lam[keep])[:, None] * vec[:, keep].T
+            R1 = _box_factor(powers, reached, tol, bounds)
         else:
             Phi = np.prod(op.points[:, None, :] ** powers[None, reached, :], axis=2) * op.weight
             _, s, vt = scipy.linalg.svd(Phi, full_matrices=False, check_finite=False)
@@ -362,6 +366,52 @@ class CompressedLieOperator:
         if M.size == 0:
             return 0.0
         return float(np.sum(scipy.linalg.svdvals(M, check_finite=False)))
+
+
+def _check_bounds(bounds, d):
+    """``bounds`` as two float arrays ``(low, high)`` of shape (d,), checked."""
+    try:
+        low, high = bounds
+        low = np.broadcast_to(np.asarray(low, dtype=float), (d,)).copy()
+        high = np.broadcast_to(np.asarray(high, dtype=float), (d,)).copy()
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds must be a pair (low, high) of arrays of shape ({d},); "
+                         f"got {bounds!r}.") from None
+    if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high)) and np.all(high > low)):
+        raise ValueError(f"bounds must be finite with high > low in every coordinate; "
+                         f"got low={low}, high={high}.")
+    return low, high
+
+
+def _box_factor(powers, reached, tol, bounds=None):
+    """``R`` with ``R^T R`` the Gram matrix of the monomials ``powers[reached]``
+    under the uniform probability measure on the box ``bounds`` (``[-1, 1]^d``
+    if None). The monomials are written in the coordinates ``u`` of
+    ``x = centre + half * u`` (binomial expansion into ``powers``, which holds
+    every monomial of degree up to the largest), whose moments on ``[-1, 1]^d``
+    are well conditioned, and the factor is the triangle of a QR."""
+    A = powers[reached]
+    if bounds is None:
+        G = _box_moments(A)
+        try:
+            return scipy.linalg.cholesky(G, lower=False, check_finite=False)
+        except np.linalg.LinAlgError:
+            # rounding made the moments indefinite (degree 26 and more in one
+            # variable): the symmetric square root of their positive part
+            lam, vec = scipy.linalg.eigh(G, check_finite=False)
+            keep = lam > tol * lam[-1]
+            return np.sqrt(lam[keep])[:, None] * vec[:, keep].T
+    low, high = bounds
+    centre, half = (high + low) / 2.0, (high - low) / 2.0
+    # T[b, a]: the coefficient of u^b in x^a = prod_i (centre_i + half_i u_i)^a_i
+    below = np.all(powers[:, None, :] <= A[None, :, :], axis=2)          # b <= a
+    e = np.where(below[:, :, None], A[None, :, :] - powers[:, None, :], 0)
+    binom = scipy.special.comb(A[None, :, :], np.where(below[:, :, None], powers[:, None, :], 0))
+    T = np.where(below, np.prod(binom * centre ** e * half ** powers[:, None, :], axis=2), 0.0)
+    used = np.any(T != 0, axis=1)
+    Ru = _box_factor(powers[used], np.arange(int(used.sum())), tol)
+    R = scipy.linalg.qr(Ru @ T[used], mode="r", check_finite=False)[0]
+    return R[:min(R.shape)]
 
 
 def _box_moments(powers):

@@ -1068,6 +1068,48 @@ def test_box_measure_is_exact_and_a_property_of_the_function():
         CompressedLieOperator(ld, measure="box")
 
 
+def test_box_measure_on_given_bounds():
+    # x0^2 on [1, 3] x [-2, 0]: along e_0, L F = 2 x0, E[4 x0^2] = 4 (27 - 1) / 6 = 52/3;
+    # along e_1 zero. x0 x1^2: L_0 F = x1^2, E[x1^4] = 32/10 / 2 = 16/5
+    lib = PolynomialFeatures(3).fit(np.zeros((1, 2)))
+    names = list(lib.get_feature_names_out(["a", "b"]))
+    ld = LieDerivative(lib, V(T(2)), Scalar(T(2)))
+    op = CompressedLieOperator(ld, measure="box", bounds=([1.0, -2.0], [3.0, 0.0]))
+    W = np.zeros(len(names))
+    W[names.index("a^2")] = 1.0
+    np.testing.assert_allclose(np.linalg.norm(op.matrix(W), axis=0), [np.sqrt(52 / 3), 0], rtol=1e-12)
+    W = np.zeros(len(names))
+    W[names.index("a b^2")] = 1.0
+    np.testing.assert_allclose(np.linalg.norm(op.matrix(W), axis=0)[0], np.sqrt(16 / 5), rtol=1e-12)
+    # [-1, 1]^d is the default; a box far from the origin stays exact (1e4 + [0, 1]:
+    # the moments in x itself would be conditioned like 1e32)
+    rng = np.random.RandomState(0)
+    W = rng.normal(size=len(names))
+    default = CompressedLieOperator(ld, measure="box").nuclear_norm(W)
+    unit = CompressedLieOperator(ld, measure="box", bounds=(-np.ones(2), np.ones(2))).nuclear_norm(W)
+    np.testing.assert_allclose(unit, default, rtol=1e-13)
+    # any cubic on a box far from the origin against Gauss-Legendre quadrature of its
+    # derivatives (exact for these degrees)
+    nodes, weights = np.polynomial.legendre.leggauss(4)
+    powers = lib.powers_
+    for c, h in ((np.array([1e4, -3e3]), np.array([0.5, 2.0])), (np.array([0.3, 0.0]), np.array([1.0, 3.0]))):
+        Xq = c + h * np.stack(np.meshgrid(nodes, nodes, indexing="ij"), -1).reshape(-1, 2)
+        wq = np.outer(weights, weights).ravel() / 4
+        norms = []
+        for j in range(2):
+            e = np.eye(2, dtype=int)[j]
+            dmono = powers[:, j] * np.prod(Xq[:, None, :] ** np.maximum(powers - e, 0), axis=2)
+            norms.append(np.sqrt(wq @ (dmono @ W) ** 2))
+        op = CompressedLieOperator(ld, measure="box", bounds=(c - h, c + h))
+        np.testing.assert_allclose(np.linalg.norm(op.matrix(W), axis=0), norms, rtol=1e-9)
+    for bad, match in ((([0, 0], [1, 1, 1]), "shape"), (([0, 0], [1, 0]), "high > low"),
+                       (([0, np.nan], [1, 1]), "finite"), ("box", "pair")):
+        with pytest.raises(ValueError, match=match):
+            CompressedLieOperator(ld, measure="box", bounds=bad)
+    with pytest.raises(ValueError, match="bounds set the box of measure='box'"):
+        CompressedLieOperator(ld, bounds=([0, 0], [1, 1]))
+
+
 @pytest.mark.parametrize("case", ["near a circle", "unscaled inputs"])
 def test_directions_that_are_not_flat_are_kept(case, monkeypatch):
     # 1 - r^2 and r^2 (1 - r^2) are tiny on points 1e-12 off the unit circle, but

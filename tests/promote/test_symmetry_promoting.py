@@ -435,3 +435,18 @@ def test_polynomial_penalty_does_not_depend_on_random_state(rng):
     np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=0, atol=1e-12)
     np.testing.assert_allclose(fits[0].symmetry_singular_values_, fits[1].symmetry_singular_values_,
                                rtol=1e-10)
+
+
+def test_a_large_invariant_constant_of_a_moving_output_keeps_the_symmetry():
+    # vector outputs rotated about z with a constant 1e4 along z (invariant): the
+    # solver's error scales with the outputs' size, not with their spread about the
+    # mean, which set the floor 1e5 times too low (cvxpy's 6e-4 on the rotation
+    # about z counted no symmetry)
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(40, 3))
+    Y = np.c_[X[:, 0] + 0.3 * X[:, 1], X[:, 1] - 0.3 * X[:, 0], 1e4 + X[:, 2] ** 2]
+    for solver in ("newton", "cvxpy"):
+        model = SymmetryPromotingRegressor(candidates=SO(3), output_rep=V, alpha=1e-3, solver=solver).fit(X, Y)
+        assert model.generators_.shape[0] == 1
+        gen = model.generators_[0]
+        assert abs(gen[0, 1]) > 0.7 and np.allclose(gen[2], 0, atol=1e-6)    # the rotation about z
