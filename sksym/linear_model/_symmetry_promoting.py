@@ -180,14 +180,16 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         singular value below ``10 * tol`` times the root-mean-square spread of
         the model about its mean on the training inputs (a constant offset does
         not raise it), or of the targets if that is larger (a large ``alpha``
-        flattens the model to a constant, whose spread is solver error too),
+        flattens the model to a constant, whose spread is solver error too;
+        for outputs that the candidates move, e.g. ``output_rep=V``, the
+        root-mean-square size instead, as a constant vector is moved too),
         plus the rounding level ``1e3 eps`` of the model's size. Values at or
         below that floor are not resolved by the solver and count as zero
         under a float ``symmetry_tol`` too.
         When the gap rule alone would count more symmetries than that (values
         above the floor but far below the rest: near the recovery threshold an
-        objective accurate to ``tol`` can leave a symmetry's singular values at
-        ``~100 tol``) and those values are within ``1e3`` times the floor, the
+        objective accurate to ``tol`` can leave a symmetry's singular values
+        far above ``tol``) and those values are within ``1e3`` times the floor, the
         problem is solved again with a 100-fold smaller tolerance, twice at
         most, while those values shrink with it (they are the solver's error);
         if they do not shrink tenfold they are the model's, and the tighter

@@ -148,7 +148,9 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
         a :class:`~sklearn.exceptions.ConvergenceWarning` that states how far
         above the optimum its objective can be (``state["gap"]``).
         Without the certificate, badly scaled features let the residual tests
-        stop ADMM far above the optimum (21 of 400 random problems; 15 times it on one).
+        stop ADMM above the optimum (7 of 200 random problems with inputs
+        scaled by ``1e-2`` to ``1e3``, up to ``8.4e-3`` relative above it at
+        ``tol=1e-6``; ``benchmarks/bench_solver_accuracy.py``).
         Problems where the certificate would cost more than ``3e8`` operations
         (``q r n_z (q + r + n_z)`` for ``q`` generators, operator rank ``r``
         and ``n_z`` unknowns; SE(20) at degree 2 needs ``5e9``) are not
