@@ -26,6 +26,8 @@ def _per_trajectory(arg, n_traj, name):
     ``y`` a list of one array per trajectory."""
     if isinstance(arg, (list, tuple)) and len(arg) == n_traj:
         return list(arg)
+    if name == "y" and n_traj == 1 and isinstance(arg, np.ndarray) and arg.ndim in (1, 2):
+        return [arg]                 # one trajectory: its derivatives, unambiguously
     if name == "y":
         raise ValueError(
             f"With a list of {n_traj} trajectories, y must be a list of {n_traj} arrays (the "
@@ -35,8 +37,8 @@ def _per_trajectory(arg, n_traj, name):
     if arg is None or np.isscalar(arg) or (isinstance(arg, np.ndarray) and arg.ndim == 1):
         return [arg] * n_traj
     raise ValueError(
-        f"With {n_traj} trajectories, {name} must be a time step, one array of times "
-        f"shared by all, or a list of {n_traj} items."
+        f"With {n_traj} trajectories, {name} must be a time step, one numpy array of times "
+        f"shared by all, or a list of {n_traj} items (one per trajectory)."
     )
 
 

@@ -22,8 +22,8 @@ def check_times(t, n_samples, name="t"):
         return dt * np.arange(n_samples)
     try:
         raw = np.asarray(t)
-        if raw.dtype.kind not in "iuf":
-            raise TypeError            # booleans, strings, objects: not times
+        if raw.dtype.kind in "bSUV":
+            raise TypeError            # booleans and strings are not times
         times = raw.astype(float)
     except (TypeError, ValueError) as exc:
         raise TypeError(

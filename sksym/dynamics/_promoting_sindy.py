@@ -55,15 +55,17 @@ def _compressed(lie, X):
 
 
 def _exact_refit(theta, Y, W):
-    """Least squares on the kept terms of ``W`` when it is determined (the kept
-    columns of ``theta`` have full rank) and reproduces the targets to rounding
-    (relative residual below ``sqrt(eps)``: derivatives without noise, e.g. given
-    in closed form); else None."""
+    """Least squares on the kept terms of ``W`` when it is overdetermined (more
+    samples than kept terms, the kept columns of ``theta`` of full rank) and
+    reproduces the targets to rounding (relative residual below ``sqrt(eps)``:
+    derivatives without noise, e.g. given in closed form); else None."""
     size = np.linalg.norm(Y)
     refit = np.zeros_like(W)
     residual = 0.0
     for o in range(W.shape[0]):
         idx = np.flatnonzero(W[o])
+        if idx.size >= theta.shape[0]:
+            return None             # as many terms as samples: interpolation, whatever the noise
         if idx.size:
             coef, _, rank, sv = scipy.linalg.lstsq(theta[:, idx], Y[:, o], check_finite=False)
             if rank < idx.size or sv[-1] <= 1e-8 * sv[0]:
@@ -141,10 +143,14 @@ default="finite_difference"
         model commuting with every candidate, counts as symmetric when its
         singular values are round-off. Values below the solver's accuracy
         (``10 tol`` times the size of the derivatives) always count as zero.
-        With "auto", when the kept terms reproduce the derivatives exactly (no
-        noise, e.g. derivatives given in closed form) they are the only zeros;
-        otherwise the largest gap of the spectrum decides, which also counts
-        approximate symmetries of noisy data (values far below the rest).
+        With "auto", when the kept terms determine a least-squares model that
+        reproduces the derivatives to rounding (relative ``1.5e-8``: no noise,
+        e.g. derivatives given in closed form), that model's round-off values
+        are the only zeros; otherwise the largest gap of the fit's spectrum
+        decides, which also counts approximate symmetries of noisy data
+        (values far below the rest) and can take a small real breaking for
+        one (``x' = (-I + 0.05 N) x`` with noise of ``1e-7`` or finite
+        differences: all of gl(2) instead of ``I`` and ``N``).
 
     Attributes
     ----------
@@ -154,11 +160,16 @@ default="finite_difference"
         refit).
     generators_ : ndarray of shape (n_symmetries, d, d)
         Orthonormal generators among the candidates that the fitted vector
-        field (nearly) commutes with, most symmetric first.
+        field (nearly) commutes with, most symmetric first. When the kept
+        terms determine a model that reproduces the derivatives exactly (more
+        samples than terms; derivatives without noise), they are that
+        least-squares model's symmetries, the data's: the penalised ``coef_``
+        can break them a little (see ``symmetry_tol``).
     symmetry_singular_values_ : ndarray of shape (n_generators,)
         Ascending singular values of ``xi -> L_xi W`` over the orthonormal
         basis of the candidates' span (``n_generators`` its dimension), in the
-        penalty's measure (see Notes).
+        penalty's measure (see Notes), for the model whose symmetries
+        ``generators_`` are (``coef_``, or that least-squares model).
     n_iter_ : int
         Thresholding rounds run.
     solver_n_iter_ : int
@@ -325,14 +336,18 @@ default="finite_difference"
             converged = False
             self.n_iter_ = 0
             caught = []
+            unconverged = 0
 
             def solve(S, W):
-                # only the warnings of the solve whose coefficients are returned are
-                # raised (not one per thresholding round)
-                nonlocal caught
+                # one warning per fit, not one per thresholding round: those of the
+                # solve whose coefficients are returned, or, if only earlier rounds
+                # failed, one saying that the support came from them
+                nonlocal caught, unconverged
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    return self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
+                    out = self._solve(R, Z, n, op, S, alpha, tol, solver_max_iter, W)
+                unconverged += not out[1].converged
+                return out
 
             for k in range(max_iter):
                 if not S.any():
@@ -357,9 +372,17 @@ default="finite_difference"
                 W = np.zeros((n_out, K))
             elif not converged:
                 W, sol = solve(S, W)
+            final_failed = sol is not None and S.any() and not sol.converged
             if S.any():
                 for w in caught:
                     warnings.warn(w.message, w.category)
+            if unconverged and not final_failed:
+                warnings.warn(
+                    f"The solver did not converge in {unconverged} of the thresholding rounds, so "
+                    "the terms kept were chosen from unconverged coefficients; increase "
+                    "solver_max_iter (or tol).",
+                    ConvergenceWarning,
+                )
             self.solver_n_iter_ = 0 if sol is None else int(sol.n_iter)
             # the spectrum in the penalty's measure
             s, gens = symmetry_spectrum(op.matrix(W), lie.lie_algebra)
@@ -376,18 +399,18 @@ default="finite_difference"
             # Hopf data with threshold=0, alpha=1e-3: the rotation at 0.01), and
             # without this rule the round-off values of x' = A x with a 5% shear
             # (1e-17, next to 0.04) left only the gap to the reference, and every
-            # candidate counted; the generators are then that model's (exact). With
-            # noise, the gap rule decides on the fit's spectrum, and also counts
-            # approximate symmetries.
+            # candidate counted; the spectrum and the generators are then that
+            # model's. With noise, the gap rule decides on the fit's spectrum, and
+            # also counts approximate symmetries.
             refit = None
             if sol is not None and self.symmetry_tol == "auto":
                 refit = _exact_refit(theta, Y, W)
             if refit is not None:
-                s_ls, gens = symmetry_spectrum(op.matrix(refit), lie.lie_algebra)
-                floor_ls = _accuracy_floor(theta @ refit.T, Y, tol, _moves(lie, self.output_rep_))
-                ref_ls = _reference_scale(lie, self.output_rep_, refit, lie.theta @ refit.T)
-                k = select_n_symmetries(s_ls, noise_level=floor_ls, reference=ref_ls)
-                k = max(k, int(np.sum(s_ls <= floor_ls)))
+                s, gens = symmetry_spectrum(op.matrix(refit), lie.lie_algebra)
+                floor = _accuracy_floor(theta @ refit.T, Y, tol, _moves(lie, self.output_rep_))
+                reference = _reference_scale(lie, self.output_rep_, refit, lie.theta @ refit.T)
+                k = select_n_symmetries(s, noise_level=floor, reference=reference)
+                k = max(k, int(np.sum(s <= floor)))
             elif len(s):
                 k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference)
                 k = max(k, int(np.sum(s <= floor)))

@@ -260,11 +260,12 @@ def _accuracy_floor(fitted, targets, tol, moving=False):
     (relative objective) does not resolve: ``10 tol`` times the scale of the
     model's values or of the targets, whichever is larger, plus the rounding
     level of values of the model's size (a constant of 1e8 leaves errors of
-    ~1e-7). The scale is the spread of the values about their mean for
-    invariant outputs (a constant, which no Lie derivative sees, would raise
-    the floor over broken directions: 1e5 + x0^2 + 2 x1^2 counted a direction
-    of size 0.48 as a rotation symmetry), their root-mean-square size for
-    outputs that move (``moving``: a constant vector field is rotated). Not
+    ~1e-7). The scale counts, for each output, the spread of its values about
+    their mean if the candidates leave it invariant (a constant, which no Lie
+    derivative sees, would raise the floor over broken directions:
+    1e5 + x0^2 + 2 x1^2 counted a direction of size 0.48 as a rotation
+    symmetry), their root-mean-square size if they move it (``moving``, one
+    flag per output or one for all: a constant vector field is rotated). Not
     the model's alone: a large penalty flattens the model, whose values and
     singular values are then both solver error. ``fitted`` and ``targets``
     are (n_samples, n_outputs)."""
@@ -272,12 +273,12 @@ def _accuracy_floor(fitted, targets, tol, moving=False):
     targets = np.asarray(targets, dtype=float)
     if not len(fitted):
         return 0.0
-    size = _rms(fitted)
-    if moving:
-        scale = max(size, _rms(targets))
-    else:
-        scale = max(_rms(fitted - fitted.mean(axis=0)), _rms(targets - targets.mean(axis=0)))
-    return 10 * tol * scale + 1e3 * np.finfo(float).eps * size
+    moving = np.broadcast_to(np.asarray(moving, dtype=bool), fitted.shape[1:])
+
+    def scale(values):
+        return _rms(np.where(moving, values, values - values.mean(axis=0)))
+
+    return 10 * tol * max(scale(fitted), scale(targets)) + 1e3 * np.finfo(float).eps * _rms(fitted)
 
 
 def _rms(values):
@@ -286,9 +287,14 @@ def _rms(values):
 
 
 def _moves(op, out_rep):
-    """Whether the candidates act on the outputs (so that a constant output is
-    not invariant): output generators, or points of an affine group."""
-    return bool(np.any(op.output_generators) or getattr(out_rep, "is_affine", False))
+    """For each output, whether the candidates act on it (so that a constant
+    output is not invariant): output generators that reach it, or points of
+    an affine group (every output)."""
+    B = np.asarray(op.output_generators) != 0
+    moved = np.any(B, axis=(0, 1)) | np.any(B, axis=(0, 2)) if B.ndim == 3 else np.zeros(0, dtype=bool)
+    if getattr(out_rep, "is_affine", False):
+        moved = np.ones(op.n_outputs, dtype=bool)
+    return moved
 
 
 def _reference_scale(op, out_rep, W, F):
@@ -305,7 +311,7 @@ def _reference_scale(op, out_rep, W, F):
         return None
     B = op.output_generators
     affine = out_rep.is_affine
-    if _moves(op, out_rep):
+    if np.any(_moves(op, out_rep)):
         T = np.einsum("qab,pb->qpa", B, F)
         if affine:
             T = T + out_rep.dtau(op.lie_algebra)[:, None, :]

@@ -59,8 +59,10 @@ class CompressedLieOperator:
         ``[low_1, high_1] x ... x [low_d, high_d]`` (``high > low``), e.g. the
         bounding box of the data in their own units. ``None`` means
         ``[-1, 1]^d``. The monomials' Gram matrix is formed in the coordinates
-        that map the box to ``[-1, 1]^d``, so that boxes far from the origin
-        stay well conditioned.
+        that map the box to ``[-1, 1]^d``, so that its moments are exact on
+        boxes far from the origin; a polynomial that nearly cancels there
+        (``(x - 1000)^5`` in the monomials of ``x``) loses accuracy as in any
+        evaluation of it: centre the data.
 
     Attributes
     ----------

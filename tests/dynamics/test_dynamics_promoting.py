@@ -197,11 +197,22 @@ def test_exact_derivatives_count_only_exact_symmetries(eps):
     # still that of the data
     model = SymmetryPromotingSINDy(library=PolynomialFeatures(1), threshold=1e-3).fit(X, X @ A.T)
     assert model.generators_.shape == (2, 2, 2)
+    # (generators_ and symmetry_singular_values_ are then the least-squares model's)
     X, X_dot = make_hopf(n_samples=200, random_state=0, return_derivatives=True)[::2]
     model = SymmetryPromotingSINDy(library=PolynomialFeatures(3), threshold=0.0).fit(X, X_dot)
-    assert model.symmetry_singular_values_[0] > 1e-3
     assert model.generators_.shape == (1, 2, 2)
     assert overlap_with_rotation(model.generators_[0]) > 1 - 1e-12
+    assert model.symmetry_singular_values_[0] < 1e-12 < 1e-2 < model.symmetry_singular_values_[1]
+    # as many samples as terms: least squares interpolates whatever the noise, so
+    # the data are not taken as exact
+    from sksym.dynamics._promoting_sindy import _exact_refit
+    theta = PolynomialFeatures(3).fit_transform(X[:10])
+    noisy = X_dot[:10] + 0.01 * np.random.RandomState(0).normal(size=(10, 2))
+    assert _exact_refit(theta, noisy, np.ones((2, 10))) is None
+    assert _exact_refit(theta, noisy, np.c_[np.ones((2, 9)), np.zeros((2, 1))]) is None    # 9 terms: noise seen
+    theta = PolynomialFeatures(3).fit_transform(X)
+    W = np.linalg.lstsq(theta, X_dot, rcond=None)[0].T
+    np.testing.assert_allclose(_exact_refit(theta, X_dot, W), W, atol=1e-8)
 
 
 @pytest.mark.parametrize("change", ["swap", "flip"])
@@ -231,6 +242,11 @@ def test_trajectory_arguments_are_checked(Est):
         with pytest.raises(TypeError, match="t must be a positive time step"):
             est.fit(X, t=bad)
     assert est.fit([X], t=[dt]).n_features_in_ == 2        # one step per trajectory
+    assert est.fit([X], X_dot[:, 0]).predict(X).shape == (100,)    # one trajectory: no ambiguity
+    from fractions import Fraction
+    times = [Fraction(k, 1) * Fraction(dt).limit_denominator(1000) for k in range(100)]
+    assert est.fit(X, t=times).n_features_in_ == 2           # numbers that are not floats
+    assert est.fit(X, t=np.array(list(t), dtype=object)).n_features_in_ == 2
     for y in (X_dot, 0.5, X_dot[:, 0]):           # a 1-D y was reused for every trajectory
         with pytest.raises(ValueError, match="y must be a list of 2 arrays"):
             est.fit([X, X], y)
@@ -252,3 +268,15 @@ def test_complex_candidates_and_one_warning_per_fit():
         warnings.simplefilter("always")
         SymmetryPromotingSINDy(library=PolynomialFeatures(3), solver="admm", solver_max_iter=2).fit(X, X_dot)
     assert sum(issubclass(w.category, ConvergenceWarning) for w in caught) == 1
+    # earlier rounds that did not converge chose the terms kept: said once, even when
+    # the last solve converges
+    X, t = make_hopf(n_samples=200, noise=0.1, random_state=5)
+    kw = dict(library=PolynomialFeatures(3), solver="admm", alpha=3e-2, threshold=0.05,
+              differentiation="smoothed_finite_difference")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = SymmetryPromotingSINDy(solver_max_iter=6, **kw).fit(X, t=t)
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(messages) == 1 and "thresholding rounds" in messages[0]     # the last solve converged
+    full = SymmetryPromotingSINDy(**kw).fit(X, t=t)
+    assert np.count_nonzero(model.coef_) != np.count_nonzero(full.coef_)   # and the support differs

@@ -11,7 +11,7 @@ from sklearn.preprocessing import PolynomialFeatures
 
 from sksym.groups import SE, SO, Dihedral, T
 from sksym.linear_model._symmetry_promoting import SymmetryPromotingRegressor
-from sksym.reps import V
+from sksym.reps import Scalar, V
 
 
 def ortho_problem(m, d, r, n, seed):
@@ -450,3 +450,10 @@ def test_a_large_invariant_constant_of_a_moving_output_keeps_the_symmetry():
         assert model.generators_.shape[0] == 1
         gen = model.generators_[0]
         assert abs(gen[0, 1]) > 0.7 and np.allclose(gen[2], 0, atol=1e-6)    # the rotation about z
+    # a large constant on an invariant output still does not raise the floor: a
+    # vector and a scalar that breaks the rotation (0.47 against a floor of 1 when
+    # the size of all outputs set it)
+    Y = np.c_[X[:, 0], X[:, 1], 1e5 + X[:, 0] ** 2 + 2 * X[:, 1] ** 2]
+    model = SymmetryPromotingRegressor(candidates=SO(2), input_rep=V + Scalar, output_rep=V + Scalar,
+                                       alpha=1e-3).fit(X, Y)
+    assert model.generators_.shape[0] == 0
