@@ -203,9 +203,11 @@ default="finite_difference"
     states. The box is not invariant under the candidates (a square is not
     under rotations), and neither is a trajectory's data term: with a large
     ``alpha`` the penalty may trade a small breaking of an exact symmetry
-    for smaller singular values elsewhere (exact Hopf data: the rotation's
-    value grows from round-off to ``~1e-2`` at ``alpha = 1e-2``), so keep
-    ``alpha`` small and read ``generators_`` with that in mind.
+    for smaller singular values elsewhere (exact Hopf derivatives without
+    thresholding: ``coef_`` breaks the rotation by ``~1e-2`` at
+    ``alpha = 1e-2``; such exact data are counted from their least-squares
+    model, see ``symmetry_tol``), so keep ``alpha`` small and read
+    ``generators_`` with that in mind.
 
     Examples
     --------
@@ -384,17 +386,9 @@ default="finite_difference"
                     ConvergenceWarning,
                 )
             self.solver_n_iter_ = 0 if sol is None else int(sol.n_iter)
-            # the spectrum in the penalty's measure
-            s, gens = symmetry_spectrum(op.matrix(W), lie.lie_algebra)
-            # the size of the output term B_xi F, which cancels DF xi for a symmetry,
-            # is the scale of a broken direction (as in SymmetryDiscovery): without
-            # it a single candidate, or a model commuting with every candidate, had
-            # only its own round-off values as the scale and was never a symmetry
-            reference = _reference_scale(lie, self.output_rep_, W, lie.theta @ W.T)
-            floor = 0.0 if sol is None else _accuracy_floor(theta @ W.T, Y, tol, _moves(lie, self.output_rep_))
             # Values the solver does not resolve count as zero. When the kept terms
             # determine a model that reproduces the derivatives exactly (no noise),
-            # that model's symmetries are the data's, and only its round-off values
+            # that model's symmetries are the data's and only its round-off values
             # count: the penalty's bias can break them a little in the fit (exact
             # Hopf data with threshold=0, alpha=1e-3: the rotation at 0.01), and
             # without this rule the round-off values of x' = A x with a 5% shear
@@ -405,17 +399,20 @@ default="finite_difference"
             refit = None
             if sol is not None and self.symmetry_tol == "auto":
                 refit = _exact_refit(theta, Y, W)
-            if refit is not None:
-                s, gens = symmetry_spectrum(op.matrix(refit), lie.lie_algebra)
-                floor = _accuracy_floor(theta @ refit.T, Y, tol, _moves(lie, self.output_rep_))
-                reference = _reference_scale(lie, self.output_rep_, refit, lie.theta @ refit.T)
-                k = select_n_symmetries(s, noise_level=floor, reference=reference)
+            model = W if refit is None else refit
+            # the spectrum in the penalty's measure
+            s, gens = symmetry_spectrum(op.matrix(model), lie.lie_algebra)
+            # the size of the output term B_xi F, which cancels DF xi for a symmetry,
+            # is the scale of a broken direction (as in SymmetryDiscovery): without
+            # it a single candidate, or a model commuting with every candidate, had
+            # only its own round-off values as the scale and was never a symmetry
+            reference = _reference_scale(lie, self.output_rep_, model, lie.theta @ model.T)
+            floor = 0.0 if sol is None else _accuracy_floor(theta @ model.T, Y, tol, _moves(lie, self.output_rep_))
+            k = 0
+            if len(s):
+                k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference,
+                                        noise_level=None if refit is None else floor)
                 k = max(k, int(np.sum(s <= floor)))
-            elif len(s):
-                k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference)
-                k = max(k, int(np.sum(s <= floor)))
-            else:
-                k = 0
             self.symmetry_singular_values_ = s
             self.generators_ = gens[:k]
         self.coef_ = W
