@@ -34,7 +34,7 @@ def _per_trajectory(arg, n_traj, name):
             f"derivatives of each trajectory, row for row); got {type(arg).__name__}"
             f"{f' of length {len(arg)}' if isinstance(arg, (list, tuple)) else ''}."
         )
-    if arg is None or np.isscalar(arg) or (isinstance(arg, np.ndarray) and arg.ndim == 1):
+    if arg is None or np.isscalar(arg) or (isinstance(arg, np.ndarray) and arg.ndim <= 1):
         return [arg] * n_traj
     raise ValueError(
         f"With {n_traj} trajectories, {name} must be a time step, one numpy array of times "

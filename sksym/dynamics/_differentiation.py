@@ -22,8 +22,11 @@ def check_times(t, n_samples, name="t"):
         return dt * np.arange(n_samples)
     try:
         raw = np.asarray(t)
-        if raw.dtype.kind in "bSUV":
-            raise TypeError            # booleans and strings are not times
+        # numbers only: not booleans, strings, complex numbers or dates (a
+        # timedelta64 would be read in nanoseconds)
+        if raw.dtype.kind not in "iufO" or (raw.dtype.kind == "O" and not all(
+                isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in raw.ravel())):
+            raise TypeError
         times = raw.astype(float)
     except (TypeError, ValueError) as exc:
         raise TypeError(

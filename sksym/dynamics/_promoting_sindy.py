@@ -12,7 +12,7 @@ from .._validation import check_alpha, check_library, check_symmetry_tol, check_
 from ..groups import GL, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
-from ..lie._spectrum import _accuracy_floor, _moves, _reference_scale
+from ..lie._spectrum import _accuracy_floor, _reference_scale
 from ..reps import Rep, Scalar, V
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 from ._base import _BaseSINDy
@@ -56,23 +56,31 @@ def _compressed(lie, X):
 
 def _exact_refit(theta, Y, W):
     """Least squares on the kept terms of ``W`` when it is overdetermined (more
-    samples than kept terms, the kept columns of ``theta`` of full rank) and
-    reproduces the targets to rounding (relative residual below ``sqrt(eps)``:
-    derivatives without noise, e.g. given in closed form); else None."""
+    distinct samples than kept terms, the kept columns of ``theta`` of full
+    rank) and reproduces the targets to rounding (relative residual below
+    ``sqrt(eps)``: derivatives without noise, e.g. given in closed form).
+
+    Returns ``(refit, level)`` or None, ``level`` bounding the relative size
+    of the refit's errors: the relative residual (at least ``1e3 eps``) times
+    the condition number of the kept columns."""
     size = np.linalg.norm(Y)
     refit = np.zeros_like(W)
-    residual = 0.0
+    residual, cond = 0.0, 1.0
     for o in range(W.shape[0]):
         idx = np.flatnonzero(W[o])
-        if idx.size >= theta.shape[0]:
-            return None             # as many terms as samples: interpolation, whatever the noise
+        if idx.size and len(np.unique(theta[:, idx], axis=0)) <= idx.size:
+            return None             # no more distinct samples than terms: interpolation
         if idx.size:
             coef, _, rank, sv = scipy.linalg.lstsq(theta[:, idx], Y[:, o], check_finite=False)
             if rank < idx.size or sv[-1] <= 1e-8 * sv[0]:
                 return None         # not determined: the least-squares model is arbitrary
             refit[o, idx] = coef
+            cond = max(cond, sv[0] / sv[-1])
         residual += float(np.sum((Y[:, o] - theta @ refit[o]) ** 2))
-    return refit if np.sqrt(residual) <= np.sqrt(np.finfo(float).eps) * size else None
+    eps = np.finfo(float).eps
+    if np.sqrt(residual) > np.sqrt(eps) * size:
+        return None
+    return refit, max(np.sqrt(residual) / size if size else 0.0, 1e3 * eps) * cond
 
 
 class SymmetryPromotingSINDy(_BaseSINDy):
@@ -142,11 +150,13 @@ default="finite_difference"
         of a broken direction (``reference``), so that a single candidate, or a
         model commuting with every candidate, counts as symmetric when its
         singular values are round-off. Values below the solver's accuracy
-        (``10 tol`` times the size of the derivatives) always count as zero.
+        (``10 tol`` times the spread of the derivatives) always count as zero.
         With "auto", when the kept terms determine a least-squares model that
         reproduces the derivatives to rounding (relative ``1.5e-8``: no noise,
-        e.g. derivatives given in closed form), that model's round-off values
-        are the only zeros; otherwise the largest gap of the fit's spectrum
+        e.g. derivatives given in closed form; more distinct samples than
+        terms), that model's round-off values are the only zeros (its
+        residual times the condition number of the kept terms, relative to
+        the derivatives' size); otherwise the largest gap of the fit's spectrum
         decides, which also counts approximate symmetries of noisy data
         (values far below the rest) and can take a small real breaking for
         one (``x' = (-I + 0.05 N) x`` with noise of ``1e-7`` or finite
@@ -396,10 +406,10 @@ default="finite_difference"
             # candidate counted; the spectrum and the generators are then that
             # model's. With noise, the gap rule decides on the fit's spectrum, and
             # also counts approximate symmetries.
-            refit = None
+            exact = None
             if sol is not None and self.symmetry_tol == "auto":
-                refit = _exact_refit(theta, Y, W)
-            model = W if refit is None else refit
+                exact = _exact_refit(theta, Y, W)
+            model = W if exact is None else exact[0]
             # the spectrum in the penalty's measure
             s, gens = symmetry_spectrum(op.matrix(model), lie.lie_algebra)
             # the size of the output term B_xi F, which cancels DF xi for a symmetry,
@@ -407,11 +417,16 @@ default="finite_difference"
             # it a single candidate, or a model commuting with every candidate, had
             # only its own round-off values as the scale and was never a symmetry
             reference = _reference_scale(lie, self.output_rep_, model, lie.theta @ model.T)
-            floor = 0.0 if sol is None else _accuracy_floor(theta @ model.T, Y, tol, _moves(lie, self.output_rep_))
             k = 0
-            if len(s):
-                k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference,
-                                        noise_level=None if refit is None else floor)
+            if exact is not None:
+                # no solver between the data and that model: its zeros are round-off,
+                # at the level of its errors relative to the derivatives' size (not
+                # the solver's floor: a constant of 1e5 made that 1 and counted a
+                # broken direction of 0.57)
+                k = int(np.sum(s <= 10 * exact[1] * np.sqrt(np.mean(np.sum(Y ** 2, axis=1)))))
+            elif len(s):
+                floor = 0.0 if sol is None else _accuracy_floor(theta @ W.T, Y, tol)
+                k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference)
                 k = max(k, int(np.sum(s <= floor)))
             self.symmetry_singular_values_ = s
             self.generators_ = gens[:k]

@@ -255,46 +255,31 @@ def perturbation_noise_level(perturbations, factor=3.0):
     return float(factor * np.sqrt(np.mean(np.sum(P ** 2, axis=1))))
 
 
-def _accuracy_floor(fitted, targets, tol, moving=False):
+def _accuracy_floor(fitted, targets, tol):
     """Singular values of ``xi -> L_xi F`` that a solver accurate to ``tol``
-    (relative objective) does not resolve: ``10 tol`` times the scale of the
-    model's values or of the targets, whichever is larger, plus the rounding
-    level of values of the model's size (a constant of 1e8 leaves errors of
-    ~1e-7). The scale counts, for each output, the spread of its values about
-    their mean if the candidates leave it invariant (a constant, which no Lie
-    derivative sees, would raise the floor over broken directions:
-    1e5 + x0^2 + 2 x1^2 counted a direction of size 0.48 as a rotation
-    symmetry), their root-mean-square size if they move it (``moving``, one
-    flag per output or one for all: a constant vector field is rotated). Not
-    the model's alone: a large penalty flattens the model, whose values and
+    (relative objective) does not resolve: ``10 tol`` times the spread of the
+    model's values about their mean or of the targets', whichever is larger,
+    plus the rounding level of values of the model's size (a constant of 1e8
+    leaves errors of ~1e-7). The spread, not the size: a constant, which no
+    Lie derivative of an invariant output sees, would raise the floor over
+    broken directions (1e5 + x0^2 + 2 x1^2 counted a direction of size 0.48
+    as a rotation symmetry; so would ``c I`` in a ``V x V`` output). Not the
+    model's alone: a large penalty flattens the model, whose values and
     singular values are then both solver error. ``fitted`` and ``targets``
-    are (n_samples, n_outputs)."""
+    are (n_samples, n_outputs). Known limit: cvxpy's errors grow with the
+    targets' size (its tolerances apply after scaling them to 1), so a large
+    constant can leave a symmetry's value above this floor under cvxpy."""
     fitted = np.asarray(fitted, dtype=float)
     targets = np.asarray(targets, dtype=float)
     if not len(fitted):
         return 0.0
-    moving = np.broadcast_to(np.asarray(moving, dtype=bool), fitted.shape[1:])
-
-    def scale(values):
-        return _rms(np.where(moving, values, values - values.mean(axis=0)))
-
-    return 10 * tol * max(scale(fitted), scale(targets)) + 1e3 * np.finfo(float).eps * _rms(fitted)
+    spread = max(_rms(fitted - fitted.mean(axis=0)), _rms(targets - targets.mean(axis=0)))
+    return 10 * tol * spread + 1e3 * np.finfo(float).eps * _rms(fitted)
 
 
 def _rms(values):
     """Root-mean-square norm of the rows of ``values``."""
     return float(np.sqrt(np.mean(np.sum(values ** 2, axis=1))))
-
-
-def _moves(op, out_rep):
-    """For each output, whether the candidates act on it (so that a constant
-    output is not invariant): output generators that reach it, or points of
-    an affine group (every output)."""
-    B = np.asarray(op.output_generators) != 0
-    moved = np.any(B, axis=(0, 1)) | np.any(B, axis=(0, 2)) if B.ndim == 3 else np.zeros(0, dtype=bool)
-    if getattr(out_rep, "is_affine", False):
-        moved = np.ones(op.n_outputs, dtype=bool)
-    return moved
 
 
 def _reference_scale(op, out_rep, W, F):
@@ -311,7 +296,7 @@ def _reference_scale(op, out_rep, W, F):
         return None
     B = op.output_generators
     affine = out_rep.is_affine
-    if np.any(_moves(op, out_rep)):
+    if np.any(B) or affine:
         T = np.einsum("qab,pb->qpa", B, F)
         if affine:
             T = T + out_rep.dtau(op.lie_algebra)[:, None, :]

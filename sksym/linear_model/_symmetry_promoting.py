@@ -17,7 +17,7 @@ from ..groups import SE, Group
 from ..reps import Rep
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
-from ..lie._spectrum import _accuracy_floor, _moves, _reference_scale
+from ..lie._spectrum import _accuracy_floor, _reference_scale
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 
 __all__ = ["SymmetryPromotingRegressor"]
@@ -180,9 +180,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         singular value below ``10 * tol`` times the root-mean-square spread of
         the model about its mean on the training inputs (a constant offset does
         not raise it), or of the targets if that is larger (a large ``alpha``
-        flattens the model to a constant, whose spread is solver error too;
-        for outputs that the candidates move, e.g. ``output_rep=V``, the
-        root-mean-square size instead, as a constant vector is moved too),
+        flattens the model to a constant, whose spread is solver error too),
         plus the rounding level ``1e3 eps`` of the model's size. Values at or
         below that floor are not resolved by the solver and count as zero
         under a float ``symmetry_tol`` too.
@@ -326,7 +324,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         # round-off, counted none). The size of the terms that a symmetry cancels is
         # the scale of a broken direction (so that a single candidate can be a
         # symmetry), as in SymmetryDiscovery
-        floor = _accuracy_floor(fitted, Y, tol, _moves(lie_derivative, self.output_rep_))
+        floor = _accuracy_floor(fitted, Y, tol)
         reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
         k = max(k, int(np.sum(s <= floor)))

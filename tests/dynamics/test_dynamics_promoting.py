@@ -197,6 +197,11 @@ def test_exact_derivatives_count_only_exact_symmetries(eps):
     # still that of the data
     model = SymmetryPromotingSINDy(library=PolynomialFeatures(1), threshold=1e-3).fit(X, X @ A.T)
     assert model.generators_.shape == (2, 2, 2)
+    # exact data count only round-off values, whatever the solver's floor: a constant of
+    # 1e5 (0.57 broken against a floor of 1) or a 1e-5 split of the diagonal
+    X2 = np.random.RandomState(1).uniform(-1, 1, (200, 2))
+    for Y2, k in ((X2 * [1, 2] + [0, 1e5], 1), (X2 * [1, 1 + 1e-5], 2)):
+        assert SymmetryPromotingSINDy().fit(X2, Y2).generators_.shape[0] == k
     # (generators_ and symmetry_singular_values_ are then the least-squares model's)
     X, X_dot = make_hopf(n_samples=200, random_state=0, return_derivatives=True)[::2]
     model = SymmetryPromotingSINDy(library=PolynomialFeatures(3), threshold=0.0).fit(X, X_dot)
@@ -212,7 +217,7 @@ def test_exact_derivatives_count_only_exact_symmetries(eps):
     assert _exact_refit(theta, noisy, np.c_[np.ones((2, 9)), np.zeros((2, 1))]) is None    # 9 terms: noise seen
     theta = PolynomialFeatures(3).fit_transform(X)
     W = np.linalg.lstsq(theta, X_dot, rcond=None)[0].T
-    np.testing.assert_allclose(_exact_refit(theta, X_dot, W), W, atol=1e-8)
+    np.testing.assert_allclose(_exact_refit(theta, X_dot, W)[0], W, atol=1e-8)
 
 
 @pytest.mark.parametrize("change", ["swap", "flip"])
@@ -238,10 +243,12 @@ def test_trajectory_arguments_are_checked(Est):
     X, t, X_dot = make_hopf(n_samples=100, return_derivatives=True, random_state=0)
     dt = t[1] - t[0]
     est = Est(library=PolynomialFeatures(2))
-    for bad in (True, "0.1"):                     # were taken as a step of 1 and of 0.1
+    for bad in (True, "0.1", np.arange(100).astype("timedelta64[ms]"), t + 1j,
+                np.array([str(v) for v in t], dtype=object)):   # steps of 1 and 0.1, or milliseconds
         with pytest.raises(TypeError, match="t must be a positive time step"):
             est.fit(X, t=bad)
     assert est.fit([X], t=[dt]).n_features_in_ == 2        # one step per trajectory
+    assert est.fit([X, X], t=np.array(dt)).n_features_in_ == 2      # a 0-d step shared by both
     assert est.fit([X], X_dot[:, 0]).predict(X).shape == (100,)    # one trajectory: no ambiguity
     from fractions import Fraction
     times = [Fraction(k, 1) * Fraction(dt).limit_denominator(1000) for k in range(100)]

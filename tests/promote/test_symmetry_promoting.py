@@ -437,23 +437,23 @@ def test_polynomial_penalty_does_not_depend_on_random_state(rng):
                                rtol=1e-10)
 
 
-def test_a_large_invariant_constant_of_a_moving_output_keeps_the_symmetry():
-    # vector outputs rotated about z with a constant 1e4 along z (invariant): the
-    # solver's error scales with the outputs' size, not with their spread about the
-    # mean, which set the floor 1e5 times too low (cvxpy's 6e-4 on the rotation
-    # about z counted no symmetry)
+def test_large_constants_do_not_hide_broken_symmetries():
+    # the floor follows the spread of the outputs, not their size: a constant of 1e5
+    # (on a scalar beside a vector, or c I in a V x V output, both invariant) would
+    # raise it above directions broken by ~1 (0.47, 1.29) and count them
     rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, size=(40, 3))
-    Y = np.c_[X[:, 0] + 0.3 * X[:, 1], X[:, 1] - 0.3 * X[:, 0], 1e4 + X[:, 2] ** 2]
-    for solver in ("newton", "cvxpy"):
-        model = SymmetryPromotingRegressor(candidates=SO(3), output_rep=V, alpha=1e-3, solver=solver).fit(X, Y)
-        assert model.generators_.shape[0] == 1
-        gen = model.generators_[0]
-        assert abs(gen[0, 1]) > 0.7 and np.allclose(gen[2], 0, atol=1e-6)    # the rotation about z
-    # a large constant on an invariant output still does not raise the floor: a
-    # vector and a scalar that breaks the rotation (0.47 against a floor of 1 when
-    # the size of all outputs set it)
+    X = rng.uniform(-1, 1, size=(40, 2))
     Y = np.c_[X[:, 0], X[:, 1], 1e5 + X[:, 0] ** 2 + 2 * X[:, 1] ** 2]
     model = SymmetryPromotingRegressor(candidates=SO(2), input_rep=V + Scalar, output_rep=V + Scalar,
-                                       alpha=1e-3).fit(X, Y)
-    assert model.generators_.shape[0] == 0
+                                       alpha=1e-3).fit(np.c_[X, rng.uniform(-1, 1, 40)], Y)
+    assert model.generators_.shape[0] == 0 and model.symmetry_singular_values_[0] > 0.1
+    F = np.stack([X[:, 0] ** 2 + 1e5, np.zeros(40), np.zeros(40), 2 * X[:, 1] ** 2 + 1e5], axis=1)
+    model = SymmetryPromotingRegressor(candidates=SO(2), output_rep=V * V, alpha=1e-3).fit(X, F)
+    assert model.generators_.shape[0] == 0 and model.symmetry_singular_values_[0] > 0.1
+    # and a large invariant constant of a vector output still lets Newton find the
+    # rotation about it (its tighter re-solve)
+    X = rng.uniform(-1, 1, size=(40, 3))
+    Y = np.c_[X[:, 0] + 0.3 * X[:, 1], X[:, 1] - 0.3 * X[:, 0], 1e4 + X[:, 2] ** 2]
+    model = SymmetryPromotingRegressor(candidates=SO(3), output_rep=V, alpha=1e-3).fit(X, Y)
+    assert model.generators_.shape[0] == 1
+    assert abs(model.generators_[0][0, 1]) > 0.7 and np.allclose(model.generators_[0][2], 0, atol=1e-6)
