@@ -20,25 +20,30 @@ def _is_trajectory_list(X):
     return isinstance(X, (list, tuple)) and len(X) > 0 and np.ndim(X[0]) == 2
 
 
-def _per_trajectory(arg, n_traj, name):
-    """Broadcast a per-trajectory argument: for ``t`` a scalar step or one array
-    of times shared by all trajectories, or a list of one per trajectory; for
-    ``y`` a list of one array per trajectory."""
-    if isinstance(arg, (list, tuple)) and len(arg) == n_traj:
-        return list(arg)
-    if name == "y" and n_traj == 1 and isinstance(arg, np.ndarray) and arg.ndim in (1, 2):
-        return [arg]                 # one trajectory: its derivatives, unambiguously
-    if name == "y":
-        raise ValueError(
-            f"With a list of {n_traj} trajectories, y must be a list of {n_traj} arrays (the "
-            f"derivatives of each trajectory, row for row); got {type(arg).__name__}"
-            f"{f' of length {len(arg)}' if isinstance(arg, (list, tuple)) else ''}."
-        )
-    if arg is None or np.isscalar(arg) or (isinstance(arg, np.ndarray) and arg.ndim <= 1):
-        return [arg] * n_traj
+def _per_trajectory_times(t, n_traj):
+    """``t`` for each trajectory: a step or one array of times shared by all,
+    or a list of one per trajectory."""
+    if isinstance(t, (list, tuple)) and len(t) == n_traj:
+        return list(t)
+    if t is None or np.isscalar(t) or (isinstance(t, np.ndarray) and t.ndim <= 1):
+        return [t] * n_traj
     raise ValueError(
-        f"With {n_traj} trajectories, {name} must be a time step, one numpy array of times "
+        f"With {n_traj} trajectories, t must be a time step, one numpy array of times "
         f"shared by all, or a list of {n_traj} items (one per trajectory)."
+    )
+
+
+def _per_trajectory_targets(y, n_traj):
+    """``y`` for each trajectory: a list of one array per trajectory (or, for a
+    single trajectory, its array)."""
+    if isinstance(y, (list, tuple)) and len(y) == n_traj:
+        return list(y)
+    if n_traj == 1 and isinstance(y, np.ndarray) and y.ndim in (1, 2):
+        return [y]                   # one trajectory: its derivatives, unambiguously
+    raise ValueError(
+        f"With a list of {n_traj} trajectories, y must be a list of {n_traj} arrays (the "
+        f"derivatives of each trajectory, row for row); got {type(y).__name__}"
+        f"{f' of length {len(y)}' if isinstance(y, (list, tuple)) else ''}."
     )
 
 
@@ -80,8 +85,8 @@ class _BaseSINDy(RegressorMixin, BaseEstimator):
         resolve_differentiation(self.differentiation)          # checked even when y is given
         if _is_trajectory_list(X):
             n_traj = len(X)
-            ys = _per_trajectory(y, n_traj, "y") if y is not None else [None] * n_traj
-            ts = _per_trajectory(t, n_traj, "t")
+            ys = _per_trajectory_targets(y, n_traj) if y is not None else [None] * n_traj
+            ts = _per_trajectory_times(t, n_traj)
             Xs, Ys = [], []
             one_d = y is not None and all(np.ndim(yi) == 1 for yi in ys)
             for i, (Xi, yi, ti) in enumerate(zip(X, ys, ts)):

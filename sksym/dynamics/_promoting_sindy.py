@@ -12,7 +12,7 @@ from .._validation import check_alpha, check_library, check_symmetry_tol, check_
 from ..groups import GL, Group
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum, unisolvent_points
-from ..lie._spectrum import _accuracy_floor, _reference_scale
+from ..lie._spectrum import _accuracy_floor, _reference_scale, _rms
 from ..reps import Rep, Scalar, V
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 from ._base import _BaseSINDy
@@ -423,7 +423,7 @@ default="finite_difference"
                 # at the level of its errors relative to the derivatives' size (not
                 # the solver's floor: a constant of 1e5 made that 1 and counted a
                 # broken direction of 0.57)
-                k = int(np.sum(s <= 10 * exact[1] * np.sqrt(np.mean(np.sum(Y ** 2, axis=1)))))
+                k = int(np.sum(s <= 10 * exact[1] * _rms(Y)))
             elif len(s):
                 floor = 0.0 if sol is None else _accuracy_floor(theta @ W.T, Y, tol)
                 k = select_n_symmetries(s, tol=self.symmetry_tol, reference=reference)

@@ -385,6 +385,20 @@ def _check_bounds(bounds, d):
     return low, high
 
 
+def _unit_box_factor(A, tol):
+    """``R`` with ``R^T R`` the Gram matrix of the monomials ``x^a`` (rows of
+    ``A``) under the uniform probability measure on ``[-1, 1]^d``."""
+    G = _box_moments(A)
+    try:
+        return scipy.linalg.cholesky(G, lower=False, check_finite=False)
+    except np.linalg.LinAlgError:
+        # rounding made the moments indefinite (degree 26 and more in one
+        # variable): the symmetric square root of their positive part
+        lam, vec = scipy.linalg.eigh(G, check_finite=False)
+        keep = lam > tol * lam[-1]
+        return np.sqrt(lam[keep])[:, None] * vec[:, keep].T
+
+
 def _box_factor(powers, reached, tol, bounds=None):
     """``R`` with ``R^T R`` the Gram matrix of the monomials ``powers[reached]``
     under the uniform probability measure on the box ``bounds`` (``[-1, 1]^d``
@@ -394,15 +408,7 @@ def _box_factor(powers, reached, tol, bounds=None):
     are well conditioned, and the factor is the triangle of a QR."""
     A = powers[reached]
     if bounds is None:
-        G = _box_moments(A)
-        try:
-            return scipy.linalg.cholesky(G, lower=False, check_finite=False)
-        except np.linalg.LinAlgError:
-            # rounding made the moments indefinite (degree 26 and more in one
-            # variable): the symmetric square root of their positive part
-            lam, vec = scipy.linalg.eigh(G, check_finite=False)
-            keep = lam > tol * lam[-1]
-            return np.sqrt(lam[keep])[:, None] * vec[:, keep].T
+        return _unit_box_factor(A, tol)
     low, high = bounds
     centre, half = (high + low) / 2.0, (high - low) / 2.0
     # T[b, a]: the coefficient of u^b in x^a = prod_i (centre_i + half_i u_i)^a_i
@@ -411,8 +417,7 @@ def _box_factor(powers, reached, tol, bounds=None):
     binom = scipy.special.comb(A[None, :, :], np.where(below[:, :, None], powers[:, None, :], 0))
     T = np.where(below, np.prod(binom * centre ** e * half ** powers[:, None, :], axis=2), 0.0)
     used = np.any(T != 0, axis=1)
-    Ru = _box_factor(powers[used], np.arange(int(used.sum())), tol)
-    R = scipy.linalg.qr(Ru @ T[used], mode="r", check_finite=False)[0]
+    R = scipy.linalg.qr(_unit_box_factor(powers[used], tol) @ T[used], mode="r", check_finite=False)[0]
     return R[:min(R.shape)]
 
 
