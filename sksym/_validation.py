@@ -72,7 +72,22 @@ def check_library(library, X, default_degree=2):
         raise TypeError(
             f"library must be a scikit-learn transformer such as PolynomialFeatures; got {type(library).__name__}."
         )
-    return clone(library).fit(X)
+    library = clone(library).fit(X)
+    # the features are checked here, where the message can name the library: an
+    # empty or non-finite dictionary failed deep inside numpy, LAPACK or the solvers
+    theta = library.transform(X)
+    theta = theta.toarray() if hasattr(theta, "toarray") else np.asarray(theta)
+    name = type(library).__name__
+    if theta.ndim != 2 or theta.shape[0] != X.shape[0]:
+        raise ValueError(f"library {name} must transform X of shape {X.shape} into an array of shape "
+                         f"(n_samples, n_library_features) = ({X.shape[0]}, K); got shape {theta.shape}.")
+    if theta.shape[1] == 0:
+        raise ValueError(f"library {name} produced no features (shape {theta.shape}); it needs at "
+                         "least one function.")
+    if not np.issubdtype(theta.dtype, np.number) or not np.all(np.isfinite(theta)):
+        raise ValueError(f"library {name} produced non-finite values on the training inputs "
+                         "(e.g. a log or 1/x outside its domain); restrict the inputs or the functions.")
+    return library
 
 
 def check_tol(tol, name="tol"):

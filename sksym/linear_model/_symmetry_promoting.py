@@ -17,7 +17,7 @@ from ..groups import SE, Group
 from ..reps import Rep
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
-from ..lie._spectrum import _accuracy_floor, _reference_scale
+from ..lie._spectrum import _accuracy_floor, _moved_scale, _reference_scale
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 
 __all__ = ["SymmetryPromotingRegressor"]
@@ -72,7 +72,16 @@ def _check_candidates(candidates, n_features, input_rep):
         if isinstance(input_rep, Rep) and input_rep.is_bound:
             candidates = input_rep.group
         else:
-            return SE(n_features)
+            default = SE(n_features)
+            size = input_rep(default).size if isinstance(input_rep, Rep) else n_features
+            if size != n_features:
+                raise ValueError(
+                    f"candidates=None: the candidates default to SE({n_features}) (X has "
+                    f"{n_features} features), on which input_rep {input_rep!r} has size {size}. "
+                    "Pass the candidates acting through input_rep (e.g. candidates=SO(2)), or bind "
+                    "input_rep to them (e.g. input_rep=(V + V)(SO(2)))."
+                )
+            return default
     if not isinstance(candidates, Group):
         expected = ("candidates must be a sksym Group (e.g. SE(3)) or an array of Lie-algebra "
                     "elements of shape (q, d, d) or (q, d, d + 1)")
@@ -181,7 +190,10 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         the model about its mean on the training inputs (a constant offset does
         not raise it), or of the targets if that is larger (a large ``alpha``
         flattens the model to a constant, whose spread is solver error too),
-        plus the rounding level ``1e3 eps`` of the model's size. Values at or
+        or, for outputs that the candidates move, of the output term
+        ``B_xi F`` if that is larger, plus ``1e-2 tol`` of the size of the
+        Lie derivatives at the solvers' start (least squares) and the
+        rounding level ``1e3 eps`` of the model's size. Values at or
         below that floor are not resolved by the solver and count as zero
         under a float ``symmetry_tol`` too.
         When the gap rule alone would count more symmetries than that (values
@@ -245,9 +257,15 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
     uniformly in the box (one more than twice as many as the polynomials of
     that degree, each row weighted by ``1 / sqrt(n_points)``: an estimate of
     the same norm), non-polynomial libraries at (up to 2000 of) the training
-    inputs. Scale inputs to about ``[-1, 1]`` (e.g. with a
-    :class:`~sklearn.preprocessing.MinMaxScaler`) for the penalty to measure
-    symmetry where the data are.
+    inputs. Scale inputs to about ``[-1, 1]`` for the penalty to measure
+    symmetry where the data are, with one factor for all the features that
+    the candidates mix (e.g. ``X / np.abs(X).max()``; a per-feature scaler
+    such as :class:`~sklearn.preprocessing.MinMaxScaler` distorts rotations).
+
+    Several targets are one model in the Euclidean norm of the outputs: the
+    data term, the penalty and the count of symmetries pool them, so give
+    invariant targets comparable scales (a target ``1e6`` times larger than
+    another hides that other's breaking of a symmetry).
 
     References
     ----------
@@ -312,9 +330,10 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-    def _symmetries(self, W, theta, Y, operator, lie_derivative, tol):
+    def _symmetries(self, W, theta, Y, operator, lie_derivative, tol, start):
         """The spectrum of the model ``W`` and the symmetries counted at a solver
-        accuracy of ``tol``: ``(s, gens, k, reference, floor)``."""
+        accuracy of ``tol`` (``start``: the size of the solvers' start, see
+        :func:`_accuracy_floor`): ``(s, gens, k, reference, floor)``."""
         fitted = theta @ W.T
         # the generators in the Lie derivative's (orthonormal) basis of the candidates
         s, gens = symmetry_spectrum(operator.matrix(W), lie_derivative.lie_algebra)
@@ -324,8 +343,10 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         # round-off, counted none). The size of the terms that a symmetry cancels is
         # the scale of a broken direction (so that a single candidate can be a
         # symmetry), as in SymmetryDiscovery
-        floor = _accuracy_floor(fitted, Y, tol)
-        reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
+        F = lie_derivative.theta @ W.T
+        moved = _moved_scale(lie_derivative, self.output_rep_, F, Y)
+        floor = _accuracy_floor(fitted, Y, tol, moved=moved, start=start)
+        reference = _reference_scale(lie_derivative, self.output_rep_, W, F)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
         k = max(k, int(np.sum(s <= floor)))
         return s, gens, k, reference, floor
@@ -365,7 +386,11 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
                                 tol=self.tol, max_iter=self.max_iter, warm_start=previous)
         n_iter = sol.n_iter
         tol = self.tol
-        s, gens, k, reference, floor = self._symmetries(sol.coef, theta, Y, operator, lie_derivative, tol)
+        # the size of the solvers' start (least squares, or the minimum-norm
+        # interpolant), to which their absolute accuracy refers (_accuracy_floor)
+        start = float(np.linalg.norm(operator.matrix(np.linalg.lstsq(theta, Y, rcond=None)[0].T)))
+        s, gens, k, reference, floor = self._symmetries(sol.coef, theta, Y, operator, lie_derivative, tol,
+                                                        start)
         # Near the recovery threshold the optimum is degenerate: an objective
         # accurate to tol can leave the symmetric directions' singular values far
         # above tol (6 samples of an SE(3) target: 3e-5 at tol 1e-6), where the
@@ -373,7 +398,10 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         # solver's errors shrink tenfold or more; values that do not are the
         # model's, and the tighter solve is dropped (its smaller floor would not
         # count values that the requested tol counts, whatever the solver).
-        for _ in range(_TIGHTEN if self.symmetry_tol == "auto" and self.solver != "cvxpy" else 0):
+        # (Not after a solve that did not converge: its values are not the
+        # solver's accuracy, and the tighter solves would only double max_iter.)
+        tighten = self.symmetry_tol == "auto" and self.solver != "cvxpy" and sol.converged
+        for _ in range(_TIGHTEN if tighten else 0):
             k_gap = select_n_symmetries(s, tol="auto", reference=reference)
             if k_gap <= k or s[k_gap - 1] > 1e3 * floor:
                 break
@@ -385,7 +413,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
             n_iter += tighter.n_iter
             if not tighter.converged:
                 break
-            found = self._symmetries(tighter.coef, theta, Y, operator, lie_derivative, tol / 100)
+            found = self._symmetries(tighter.coef, theta, Y, operator, lie_derivative, tol / 100, start)
             if not np.all(found[0][k:k_gap] <= 0.1 * s[k:k_gap]):
                 break
             sol, tol = tighter, tol / 100
@@ -406,14 +434,23 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
 _INTERPOLATION_RTOL = 1e-6
 
 
+_INTERPOLATION_ROUNDING = 1e3 * np.finfo(float).eps
+
+
 def _warn_if_not_interpolating(fitted, Y):
-    """Warn when an exact fit's values at the training inputs are not the targets."""
+    """Warn when an exact fit's values at the training inputs are not the targets:
+    residuals above ``1e-6`` of the targets' spread about their mean (their
+    size would let a constant offset hide a misfit: 101325 + x0^3 in a quadratic
+    library missed by 0.14 passed), plus ``1e3 eps`` of their size (rounding)."""
+    spread = float(np.linalg.norm(Y - Y.mean(axis=0)))
     size = float(np.linalg.norm(Y))
     residual = float(np.linalg.norm(fitted - Y))
-    if size > 0.0 and residual > _INTERPOLATION_RTOL * size:
+    if residual > _INTERPOLATION_RTOL * spread + _INTERPOLATION_ROUNDING * size:
+        relative = residual / (spread if spread > 0 else size)
         warnings.warn(
-            f"exact_fit=True, but the library cannot reproduce the training targets (relative "
-            f"residual {residual / size:.2g}): the model interpolates their least-squares "
-            "projection. Use a larger library, fewer samples, or exact_fit=False.",
+            f"exact_fit=True, but the library cannot reproduce the training targets (residual "
+            f"{relative:.2g} relative to the targets' {'spread' if spread > 0 else 'size'}): the "
+            "model interpolates their least-squares projection. Use a larger library, fewer "
+            "samples, or exact_fit=False.",
             UserWarning, stacklevel=3,
         )

@@ -457,3 +457,76 @@ def test_large_constants_do_not_hide_broken_symmetries():
     model = SymmetryPromotingRegressor(candidates=SO(3), output_rep=V, alpha=1e-3).fit(X, Y)
     assert model.generators_.shape[0] == 1
     assert abs(model.generators_[0][0, 1]) > 0.7 and np.allclose(model.generators_[0][2], 0, atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["newton", "admm"])
+@pytest.mark.parametrize("n", [1, 5])
+def test_constant_targets_keep_every_symmetry(solver, n, rng):
+    # constant targets have no spread: the floor was the rounding level alone, and
+    # ADMM's constant model (its values 1.7e-12, within its absolute accuracy of
+    # 1e-3 tol of the start's size) kept 5 of the 6 rigid motions (1 of 6 with n=1)
+    X = rng.uniform(-1, 1, size=(n, 3))
+    model = SymmetryPromotingRegressor(candidates=SE(3), exact_fit=True, solver=solver)
+    model.fit(X, np.full(n, 3.0))
+    assert np.max(model.symmetry_singular_values_) < 1e-9
+    assert model.generators_.shape == (6, 3, 4)
+
+
+@pytest.mark.parametrize("alpha", [1e-5, 1e-3, 1e-1])
+@pytest.mark.parametrize("solver", ["newton", "admm"])
+def test_a_constant_vector_field_keeps_its_rotation(alpha, solver, rng):
+    # a constant field e_z under SO(3) (output_rep=V) has spread 0, but its output
+    # term B_xi F is what the nuclear norm sees: the rotation about z, at the
+    # solver's error (4e-6 at alpha=1e-3 with Newton), counted as broken
+    X = rng.uniform(-1, 1, size=(30, 3))
+    Y = np.tile([0.0, 0.0, 1.0], (30, 1))
+    model = SymmetryPromotingRegressor(candidates=SO(3), output_rep=V, alpha=alpha, solver=solver).fit(X, Y)
+    assert model.generators_.shape == (1, 3, 3)
+    # the rotation about e_z: the generator's only entries are (0, 1) and (1, 0)
+    # (to the solver's accuracy: the vectors of a singular value of ~1e-6 beside ~0.6)
+    np.testing.assert_allclose(np.abs(model.generators_[0][[0, 1], [1, 0]]), np.sqrt(0.5), atol=1e-4)
+    assert model.symmetry_singular_values_[1] > 0.5
+    # and a field that rotations about z move is not symmetric
+    Y2 = Y + np.c_[np.ones(30), np.zeros(30), np.zeros(30)] * 0.3
+    model.fit(X, Y2)
+    assert model.generators_.shape == (1, 3, 3)
+    axis = np.array([0.3, 0.0, 1.0]) / np.hypot(0.3, 1.0)
+    G = model.generators_[0]
+    np.testing.assert_allclose(G @ axis, 0.0, atol=1e-4)        # the rotation about (0.3, 0, 1)
+
+
+def test_exact_fit_warns_when_an_offset_hides_a_misfit(rng):
+    # the warning compared the residual with the targets' size: an offset of
+    # 101325 hid a misfit of 0.14 (x0^3 in a quadratic library)
+    X = rng.uniform(-1, 1, size=(20, 3))
+    for offset in (0.0, 101325.0, 1e9):
+        with pytest.warns(UserWarning, match="cannot reproduce the training targets"):
+            SymmetryPromotingRegressor(candidates=SE(3), exact_fit=True).fit(X, offset + X[:, 0] ** 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            SymmetryPromotingRegressor(candidates=SE(3), exact_fit=True).fit(X, offset + X[:, 0] ** 2)
+    # constant targets that the library cannot reproduce (no constant column)
+    lib = PolynomialFeatures(2, include_bias=False)
+    with pytest.warns(UserWarning, match="relative to the targets' size"):
+        SymmetryPromotingRegressor(candidates=SE(3), library=lib, exact_fit=True).fit(X, np.full(20, 2.0))
+
+
+@pytest.mark.parametrize("solver, max_iter", [("newton", 3), ("admm", 10)])
+def test_an_unconverged_solve_is_not_tightened(solver, max_iter, rng):
+    # the tighter re-solves ran after a solve that had not converged: n_iter_ was
+    # twice max_iter, for values that were not the solver's accuracy anyway
+    X = rng.uniform(-1, 1, size=(30, 3))
+    y = X[:, 0] ** 2 + X[:, 1] ** 2 + 0.2 * X[:, 2] + 0.01 * rng.normal(size=30)
+    model = SymmetryPromotingRegressor(candidates=SE(3), alpha=1e-2, solver=solver, max_iter=max_iter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert [w.category for w in caught] == [ConvergenceWarning]
+    assert model.n_iter_ == max_iter
+
+
+def test_default_candidates_with_an_input_rep_say_what_to_pass(rng):
+    X = rng.uniform(-1, 1, size=(10, 4))
+    with pytest.raises(ValueError, match=r"default to SE\(4\).*input_rep \(V \+ V\) has size 8.*candidates=SO\(2\)"):
+        SymmetryPromotingRegressor(input_rep=V + V).fit(X, X[:, 0])
+    assert SymmetryPromotingRegressor(input_rep=V).fit(X, X[:, 0]).candidates_ == SE(4)
