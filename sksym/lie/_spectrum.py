@@ -255,7 +255,7 @@ def perturbation_noise_level(perturbations, factor=3.0):
     return float(factor * np.sqrt(np.mean(np.sum(P ** 2, axis=1))))
 
 
-def _accuracy_floor(fitted, targets, tol, moved=0.0, start=0.0):
+def _accuracy_floor(fitted, targets, tol, start=0.0):
     """Singular values of ``xi -> L_xi F`` that a solver accurate to ``tol``
     (relative objective) does not resolve: ``10 tol`` times the spread of the
     model's values about their mean or of the targets', whichever is larger,
@@ -268,24 +268,21 @@ def _accuracy_floor(fitted, targets, tol, moved=0.0, start=0.0):
     singular values are then both solver error. ``fitted`` and ``targets``
     are (n_samples, n_outputs).
 
-    Two scales the spread misses, given by the caller (0 if not): ``moved``,
-    the size of the output term ``B_xi F`` of outputs that the candidates
-    move, which the nuclear norm and so the objective's accuracy do see,
-    constants included (a constant field ``e_z`` under ``SO(3)`` has spread
-    0, and its rotation about ``z`` at the solver's error 4e-6 counted as
-    broken); and ``start``, the Frobenius norm of the Lie-derivative matrix
-    of the solvers' start (least squares or the minimum-norm interpolant),
-    to which their absolute accuracy refers (ADMM's residual tests allow
-    ``1e-3 tol`` of it: constant targets, whose spread is 0, left one of six
-    symmetries at 1.7e-12 uncounted). Known limit: cvxpy's errors grow with
-    the targets' size (its tolerances apply after scaling them to 1), so a
-    large constant can leave a symmetry's value above this floor under
+    Plus ``1e-2 tol`` of ``start`` (given by the caller), the Frobenius norm
+    of the Lie-derivative matrix of the solvers' start (least squares or the
+    minimum-norm interpolant), to which their absolute accuracy refers
+    (ADMM's residual tests allow ``1e-3 tol`` of it: constant targets, whose
+    spread is 0, left one of six symmetries at 1.7e-12 uncounted). Known
+    limits: at a degenerate optimum the errors shrink like ``sqrt(tol)``, not
+    ``tol`` (the regressor's tighter re-solves see them); cvxpy's errors grow
+    with the targets' size (its tolerances apply after scaling them to 1), so
+    a large constant can leave a symmetry's value above this floor under
     cvxpy."""
     fitted = np.asarray(fitted, dtype=float)
     targets = np.asarray(targets, dtype=float)
     if not len(fitted):
         return 0.0
-    spread = max(_rms(fitted - fitted.mean(axis=0)), _rms(targets - targets.mean(axis=0)), moved)
+    spread = max(_rms(fitted - fitted.mean(axis=0)), _rms(targets - targets.mean(axis=0)))
     return 10 * tol * spread + 1e-2 * tol * start + 1e3 * np.finfo(float).eps * _rms(fitted)
 
 
@@ -317,21 +314,6 @@ def _reference_scale(op, out_rep, W, F):
     # sum over p, o, q, d of (d_d F_o)^2 xi_q^d^2, without the (q, p, o, d) products
     total = float(np.sum((JW ** 2).sum(axis=1) * (op.vector_fields ** 2).sum(axis=0)))
     return float(np.sqrt(total / op.n_generators) * op.weight)
-
-
-def _moved_scale(op, out_rep, F, Y):
-    """Root-mean-square size of the output term ``B_xi F + t_xi`` over the
-    generators (weighted like the matrix), of the model's values ``F`` at the
-    operator's points or of the targets ``Y`` (n_samples, n_outputs),
-    whichever is larger; 0 for outputs that no candidate moves."""
-    if op.n_generators == 0 or not (np.any(op.output_generators) or out_rep.is_affine):
-        return 0.0
-    model = _reference_scale(op, out_rep, None, F)
-    T = np.einsum("qab,pb->qpa", op.output_generators, np.asarray(Y, dtype=float))
-    if out_rep.is_affine:
-        T = T + out_rep.dtau(op.lie_algebra)[:, None, :]
-    targets = float(np.sqrt(np.mean(np.sum(T ** 2, axis=(1, 2))) / max(len(Y), 1)))
-    return max(model, targets)
 
 
 def _whitened_split(M, lie_algebra, covariance, reference=None, factor=3.0):

@@ -17,7 +17,7 @@ from ..groups import SE, Group
 from ..reps import Rep
 from ..libraries import library_degree
 from ..lie import LieDerivative, select_n_symmetries, symmetry_spectrum
-from ..lie._spectrum import _accuracy_floor, _moved_scale, _reference_scale
+from ..lie._spectrum import _accuracy_floor, _reference_scale
 from ..solvers import CompressedLieOperator, cvxpy_promote, solve_promote
 
 __all__ = ["SymmetryPromotingRegressor"]
@@ -190,20 +190,22 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         the model about its mean on the training inputs (a constant offset does
         not raise it), or of the targets if that is larger (a large ``alpha``
         flattens the model to a constant, whose spread is solver error too),
-        or, for outputs that the candidates move, of the output term
-        ``B_xi F`` if that is larger, plus ``1e-2 tol`` of the size of the
-        Lie derivatives at the solvers' start (least squares) and the
-        rounding level ``1e3 eps`` of the model's size. Values at or
-        below that floor are not resolved by the solver and count as zero
-        under a float ``symmetry_tol`` too.
+        plus ``1e-2 tol`` of the size of the Lie derivatives at the solvers'
+        start (least squares or the minimum-norm interpolant, to which ADMM's
+        absolute accuracy refers) and the rounding level ``1e3 eps`` of the
+        model's size. Values at or below that floor are not resolved by the
+        solver and count as zero under a float ``symmetry_tol`` too.
         When the gap rule alone would count more symmetries than that (values
-        above the floor but far below the rest: near the recovery threshold an
+        above the floor but far below the rest: at a degenerate optimum an
         objective accurate to ``tol`` can leave a symmetry's singular values
-        far above ``tol``) and those values are within ``1e3`` times the floor, the
-        problem is solved again with a 100-fold smaller tolerance, twice at
-        most, while those values shrink with it (they are the solver's error);
-        if they do not shrink tenfold they are the model's, and the tighter
-        solve is dropped.
+        far above ``tol``, as they shrink like ``sqrt(tol)``) and those values
+        are within ``1e3`` times the floor or at most ``sqrt(tol)`` times the
+        next value, the problem is solved again with a 100-fold smaller
+        tolerance, twice at most, while those values shrink tenfold or more
+        with it; if they do not they are the model's, and the tighter solve is
+        dropped. Values that shrink with both tighter solves are the solver's
+        error and count as zero (with ``solver="auto"``, ``"newton"`` or
+        ``"admm"``; ``n_iter_`` includes those solves).
     random_state : int, RandomState instance or None, default=None
         Seed of the operator's evaluation points (the penalty of libraries
         other than ``PolynomialFeatures``; for ``PolynomialFeatures`` only the
@@ -343,10 +345,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         # round-off, counted none). The size of the terms that a symmetry cancels is
         # the scale of a broken direction (so that a single candidate can be a
         # symmetry), as in SymmetryDiscovery
-        F = lie_derivative.theta @ W.T
-        moved = _moved_scale(lie_derivative, self.output_rep_, F, Y)
-        floor = _accuracy_floor(fitted, Y, tol, moved=moved, start=start)
-        reference = _reference_scale(lie_derivative, self.output_rep_, W, F)
+        floor = _accuracy_floor(fitted, Y, tol, start=start)
+        reference = _reference_scale(lie_derivative, self.output_rep_, W, lie_derivative.theta @ W.T)
         k = select_n_symmetries(s, tol=self.symmetry_tol, noise_level=floor, reference=reference)
         k = max(k, int(np.sum(s <= floor)))
         return s, gens, k, reference, floor
@@ -393,17 +393,28 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
                                                         start)
         # Near the recovery threshold the optimum is degenerate: an objective
         # accurate to tol can leave the symmetric directions' singular values far
-        # above tol (6 samples of an SE(3) target: 3e-5 at tol 1e-6), where the
-        # gap rule alone sees them. Then solve tighter (see symmetry_tol): the
-        # solver's errors shrink tenfold or more; values that do not are the
-        # model's, and the tighter solve is dropped (its smaller floor would not
-        # count values that the requested tol counts, whatever the solver).
-        # (Not after a solve that did not converge: its values are not the
-        # solver's accuracy, and the tighter solves would only double max_iter.)
+        # above tol (6 samples of an SE(3) target: 3e-5 at tol 1e-6; a constant
+        # field e_z under SO(3): its rotation about z at 4e-6 beside 0.7), where
+        # the gap rule alone sees them. Then solve tighter (see symmetry_tol):
+        # the solver's errors shrink tenfold or more per 100-fold tol; values
+        # that do not are the model's, and the tighter solve is dropped (its
+        # smaller floor would not count values that the requested tol counts,
+        # whatever the solver). Values that shrink with every tighter solve are
+        # the solver's error, and count as zero even when they stay above the
+        # floor (at a degenerate optimum they shrink like sqrt(tol), the floor
+        # like tol). (Not after a solve that did not converge: its values are
+        # not the solver's accuracy, and the tighter solves would only double
+        # max_iter.)
         tighten = self.symmetry_tol == "auto" and self.solver != "cvxpy" and sol.converged
+        shrinking = 0
         for _ in range(_TIGHTEN if tighten else 0):
             k_gap = select_n_symmetries(s, tol="auto", reference=reference)
-            if k_gap <= k or s[k_gap - 1] > 1e3 * floor:
+            if k_gap <= k:
+                break
+            # the first broken value (or the scale of one, when all are candidates)
+            top = s[k_gap] if k_gap < len(s) else reference
+            degenerate = top is not None and s[k_gap - 1] <= np.sqrt(tol) * top
+            if not (s[k_gap - 1] <= 1e3 * floor or degenerate):
                 break
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -418,6 +429,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
                 break
             sol, tol = tighter, tol / 100
             s, gens, k, reference, floor = found
+            shrinking = k_gap
+        else:
+            k = max(k, shrinking)
         self._solution = sol
         W = sol.coef
         if self.exact_fit:

@@ -530,3 +530,21 @@ def test_default_candidates_with_an_input_rep_say_what_to_pass(rng):
     with pytest.raises(ValueError, match=r"default to SE\(4\).*input_rep \(V \+ V\) has size 8.*candidates=SO\(2\)"):
         SymmetryPromotingRegressor(input_rep=V + V).fit(X, X[:, 0])
     assert SymmetryPromotingRegressor(input_rep=V).fit(X, X[:, 0]).candidates_ == SE(4)
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e5])
+def test_a_large_moved_constant_neither_hides_nor_fakes_a_rotation(offset, rng):
+    # a constant offset^2 e_z in a vector output: the nuclear norm sees it (the x
+    # and y rotations move it), and the solver's error in the rotation about z,
+    # 9e-4 at tol=1e-6, stayed uncounted by a floor of the outputs' spread; a
+    # floor of 10 tol times the output term counted a real breaking of 0.57.
+    # Values that shrink with tighter solves are the solver's; 0.57 does not.
+    X = rng.uniform(-1, 1, size=(40, 3))
+    for broken in (0.0, 1.0):
+        Y = np.c_[X[:, 0] + 0.3 * X[:, 1], (1 + broken) * X[:, 1] - 0.3 * X[:, 0], offset + X[:, 2] ** 2]
+        model = SymmetryPromotingRegressor(candidates=SO(3), output_rep=V, alpha=1e-3).fit(X, Y)
+        if broken:
+            assert model.generators_.shape[0] == 0 and model.symmetry_singular_values_[0] > 0.5
+        else:
+            assert model.generators_.shape == (1, 3, 3)
+            assert model.symmetry_singular_values_[0] < 1e-5 * model.symmetry_singular_values_[1]
