@@ -548,3 +548,20 @@ def test_a_large_moved_constant_neither_hides_nor_fakes_a_rotation(offset, rng):
         else:
             assert model.generators_.shape == (1, 3, 3)
             assert model.symmetry_singular_values_[0] < 1e-5 * model.symmetry_singular_values_[1]
+
+
+def test_inputs_far_outside_the_box_are_warned_about():
+    # the penalty's measure is the box [-1, 1]^d: with inputs of size 1000 the
+    # docstring's example counted 3 translation symmetries (it has 2)
+    rng = np.random.RandomState(1)
+    X = rng.uniform(-1, 1, size=(8, 3))
+
+    def f(Z):
+        return (Z[:, 0] - Z[:, 1]) ** 2 + Z[:, 0] - Z[:, 1]
+
+    with pytest.warns(UserWarning, match=r"X reaches \|x\| = 1e\+03: the penalty measures symmetry"):
+        SymmetryPromotingRegressor(candidates=T(3), exact_fit=True).fit(1000 * X, f(1000 * X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = SymmetryPromotingRegressor(candidates=T(3), exact_fit=True).fit(5 * X, f(5 * X))
+    assert model.generators_.shape == (2, 3, 4)
