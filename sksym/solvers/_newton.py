@@ -92,7 +92,13 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     times more when other processes are busy). It is the fast choice for
     small and medium problems (``solver="auto"`` in :func:`solve_promote`
     picks it there);
-    ADMM scales better.
+    ADMM scales better. The unknowns are scaled so that the operator's
+    columns have norm 1 (Newton's steps are invariant under that, its
+    rounding is not). For the exact fit, the certificate's dual must vanish
+    on the operator's range, which holds as far as the Newton system was
+    solved; when its residual could matter (an operator with columns from
+    1e-5 to 1e5), the problem is solved again over an orthonormal basis of
+    that range (a QR factorisation), where the dual is projected exactly.
 
     Parameters
     ----------
@@ -158,7 +164,12 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(np.asarray(getattr(warm_start, "coef", warm_start), dtype=float) / scale)
-        z, n_iter, converged = _newton(P, tol, max_iter, z0, ws)
+        try:
+            z, n_iter, converged = _newton(P, tol, max_iter, z0, ws)
+        except _IllConditioned as stop:
+            z, n_iter, converged = _newton(P, tol, max(max_iter - stop.n_iter, 1), stop.z, ws,
+                                           orthonormal=True)
+            n_iter += stop.n_iter
         W = P.coef(z) * scale
         # the objective of the coefficients returned (their rounding included: a
         # nuclear norm at rounding level differs between c + C z and M(W))
@@ -322,7 +333,17 @@ def _wide_operator(P, ws=None):
     return C, c
 
 
-def _newton(P, tol, max_iter, z0, ws=None):
+class _IllConditioned(Exception):
+    """The exact fit's Newton system was solved too inaccurately for its
+    certificate: solve again in orthonormal coordinates (``z`` and ``n_iter``:
+    where the first attempt stopped)."""
+
+    def __init__(self, z, n_iter):
+        super().__init__()
+        self.z, self.n_iter = z, n_iter
+
+
+def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     q, r, nz = P.q, P.r, P.n_z
     H, g_data = P.H, P.g
     if nz == 0 or q == 0 or r == 0 or P.alpha == 0.0:
@@ -332,6 +353,47 @@ def _newton(P, tol, max_iter, z0, ws=None):
     alpha = P.alpha
     C, c = _wide_operator(P, ws)
     q, r = c.shape
+    # the unknowns scaled so that C's columns have norm 1: Newton's steps do not
+    # change (they are invariant under a change of variables), its rounding does
+    # (an operator with columns from 1e-5 to 1e5 ended at 1e4 times the optimum);
+    # z below is d times the problem's unknowns
+    d = np.sqrt(np.einsum("ijk,ijk->k", C, C))
+    d[d == 0.0] = 1.0
+    if np.may_share_memory(C, P.op.tensor):
+        C = C / d
+    else:
+        C /= d
+    range_basis = None
+
+    def unscaled(z):
+        return z / d
+
+    if H is not None:
+        H = H / np.multiply.outer(d, d)
+        g_data = g_data / d
+    elif orthonormal:
+        # the exact fit: X = c + Q u over an orthonormal basis Q of C's range (a
+        # pivoted QR of the scaled columns, C[:, piv[:k]] = Q R), so that the
+        # conditioning of C, which the null space of theta can make poor (an
+        # operator from columns of 1e-5 to 1e5: singular values down to 4e-8 of
+        # the largest; Newton's Hessian lost the direction that cancels 381 of
+        # c, and stopped at 1e4 times the optimum), does not enter the steps;
+        # directions of z that do not move X are 0. Q also gives the
+        # certificate's projection (_certified_gap)
+        Q, R, piv = scipy.linalg.qr(C.reshape(q * r, nz), mode="economic", pivoting=True,
+                                    check_finite=False)
+        diag = np.abs(np.diag(R))
+        k = int(np.sum(diag > diag[0] * max(q * r, nz) * np.finfo(float).eps)) if diag.size else 0
+        range_basis, R, piv = Q[:, :k], R[:k, :k], piv[:k]
+        if z0 is not None:              # X0 - c in the new coordinates
+            z0 = range_basis.T @ (C.reshape(q * r, nz) @ (np.asarray(z0, dtype=float) * d))
+        C = np.ascontiguousarray(range_basis).reshape(q, r, k)
+        nz_full, nz = nz, k
+
+        def unscaled(u):
+            z = np.zeros(nz_full)
+            z[piv] = scipy.linalg.solve_triangular(R, u, check_finite=False)
+            return z / d
     C2 = C.reshape(q * r, nz)                  # C2 @ z = vec(C z), C2.T @ vec(Y) = C^T Y
     hessian = _SmoothedHessian(C, ws)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
@@ -371,13 +433,13 @@ def _newton(P, tol, max_iter, z0, ws=None):
     # nuclear norm zero has no relative accuracy to reach)
     noise = _NOISE * (float(np.linalg.norm(c)) + float(np.linalg.norm(C2)) * float(np.linalg.norm(z)))
     if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal
-        return z, 0, True
+        return unscaled(z), 0, True
     floor = alpha * min(q, r) * noise       # error of the objective below which nothing is resolved
     if H is not None:
         T_data, Ys = P.data
-        T_norm, Ys_norm = float(np.linalg.norm(T_data)), float(np.linalg.norm(Ys))
+        T_abs, Ys_norm = np.abs(T_data), float(np.linalg.norm(Ys))
     if z0 is not None:
-        z = np.asarray(z0, dtype=float).copy()
+        z = np.asarray(z0, dtype=float) * d if H is not None else z0
         X = image(z)
         U, s, Vt = svd(X)
     mu = _MU0 * s0[0]
@@ -413,9 +475,14 @@ def _newton(P, tol, max_iter, z0, ws=None):
             # the objective's size from the residuals (f_z + f0 cancels for nearly
             # exact fits with large targets), and the rounding level of the data
             # term: residuals of targets of size |Y| are known to eps |Y| only
-            residual_norm = np.linalg.norm(Ys - T_data @ z.reshape(-1, T_data.shape[1]).T)
+            Z = (z / d).reshape(-1, T_data.shape[1])
+            residual_norm = np.linalg.norm(Ys - T_data @ Z.T)
             size = 0.5 * residual_norm ** 2 + alpha * float(s.sum())
-            data_floor = _NOISE * residual_norm * (Ys_norm + T_norm * float(np.linalg.norm(z)))
+            # the terms of T Z entry by entry (the product of the norms paired the
+            # largest column with the largest coefficient, which sits on the smallest
+            # column: a floor of 3e-4 of the objective accepted a point 1e-5 off)
+            terms = float(np.linalg.norm(T_abs @ np.abs(Z).T))
+            data_floor = _NOISE * residual_norm * (Ys_norm + terms)
         # error estimate: at the smoothed minimiser Y = U diag(s / sq) V^T is
         # dual feasible, which bounds the error of f by sum s (sq - s) / sq; off
         # it, the decrement adds what the step would still gain. Off the path of
@@ -430,8 +497,16 @@ def _newton(P, tol, max_iter, z0, ws=None):
         bound = max(tol * abs(size), floor + data_floor)
         accurate = refine = False
         if estimate <= bound:
-            gap, smoothing = _certified_gap(U, s, Vt, sq, hessian.plus, hessian.times, dX, alpha,
-                                            None if H is None else (H, z - z_ls, step))
+            gap, smoothing, dual_residual = _certified_gap(
+                U, s, Vt, sq, hessian.plus, hessian.times, dX, alpha,
+                None if H is None else (H, z - z_ls, step), range_basis,
+                C2 if H is None and range_basis is None else None)
+            # the exact fit's dual must vanish on C's range, which holds as far as
+            # the Newton system was solved: the residual's share <C^T Y, z*> of the
+            # bound, estimated at the current z, must be small, or the solve goes
+            # on in orthonormal coordinates, where the dual is projected exactly
+            if dual_residual * float(np.linalg.norm(z)) > 0.1 * bound:
+                raise _IllConditioned(unscaled(z), it)
             accurate = gap <= bound
             # with a small smoothing share the gap comes from the step's second-order
             # terms (the dual's norm above 1): another step at this mu, not a smaller mu
@@ -475,8 +550,8 @@ def _newton(P, tol, max_iter, z0, ws=None):
         last_t = t
         if accurate:          # done: keep the better of the last two points
             if data(z) + alpha * float(s.sum()) <= f_z:
-                return z, it, True
-            return z_prev, it, True
+                return unscaled(z), it, True
+            return unscaled(z_prev), it, True
         # a full, small step: the smoothed problem is solved to its accuracy
         level_done = ((t == 1.0 and decrement <= _STAGE * mu * scale / s0[0])
                       or decrement <= 1e-15 * scale or t <= 1e-12)
@@ -486,14 +561,14 @@ def _newton(P, tol, max_iter, z0, ws=None):
         # objective moving at rounding level between steps kept one going for
         # all of max_iter)
         if level_steps >= (_NOISE_STEPS if mu <= noise else _LEVEL_STEPS):
-            return z, it, False
+            return unscaled(z), it, False
         if not level_done or refine:
             continue
         # below the planned final level only while the error estimate says the
         # objective is still inaccurate (an optimum far below the start), down to
         # the rounding level, where the estimate could not be met
         if mu <= noise:
-            return z, it, False
+            return unscaled(z), it, False
         mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else noise)
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
@@ -507,7 +582,7 @@ def _newton(P, tol, max_iter, z0, ws=None):
         mu = mu_new
         level_start = True
         refines, last_gap, level_steps = 0, np.inf, 0
-    return z, max_iter, False
+    return unscaled(z), max_iter, False
 
 
 def _first_trial(s, sq, ds, mu, alpha, d1, d2, decrement):
@@ -538,7 +613,7 @@ def _first_trial(s, sq, ds, mu, alpha, d1, d2, decrement):
     return t
 
 
-def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None):
+def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=None, C2=None):
     """A bound on the error of the objective at ``X = U diag(s) V^T`` from the
     dual of the Newton step ``dz`` (``dX = C dz``); ``sq = sqrt(s^2 + mu^2)``.
 
@@ -553,6 +628,16 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None):
     start; ``data = (H, z - z_ls, dz)``). In the singular basis ``Y1`` is
     ``[D | R]``: ``D`` from ``E = U^T dX V_q`` and the divided differences,
     ``R = diag(1 / sq) U^T dX V_perp``; ``R V_perp^T`` needs only ``V_q``.
+
+    For the exact fit, ``C^T Y1 = 0`` holds only as far as the Newton system
+    was solved accurately: on an operator whose columns ranged over 1e-5 to
+    1e5 the residual made a point 1e4 times above the optimum look optimal
+    (a gap of 8e-5 against 385). Given ``range_basis`` (an orthonormal basis
+    of ``C``'s range), ``Y1`` is projected onto the null space of ``C^T``
+    before it is scaled, and the bound is rigorous whatever the step's
+    accuracy; given ``C2`` (``C`` as a ``(q r, nz)`` matrix) instead, the
+    norm of the residual ``C^T Y1 / nu`` is returned as well (else 0), whose
+    product with ``z*`` the bound leaves out.
     """
     q = s.size
     Vq = Vt[:q]
@@ -566,15 +651,25 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None):
     # R V_perp^T = diag(1 / sq) U^T dX (I - V_q V_q^T) needs only V_q
     Y1 = D @ Vq
     Y1 += (W - E @ Vq) / sq[:, None]
-    nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
     total, paired = float(s.sum()), float(s @ diagonal)
     smoothing = alpha * (total - paired)
+    if range_basis is not None:
+        # back to X's rows, minus the part in C's range (then <Y, X> = <Y, c> for
+        # every z), and <Y, X> = sum_i s_i (rows of Y1 . rows of V_q)
+        y = (U @ Y1).ravel()
+        y -= range_basis @ (range_basis.T @ y)
+        Y1 = U.T @ y.reshape(q, -1)
+        paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
+    nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
     gap = alpha * (total - paired / nu)
     if data is not None:
         H, a, dz = data
         e = a - (a + dz) / nu
         gap += 0.5 * float(e @ H @ e)
-    return gap, smoothing
+    residual = 0.0
+    if C2 is not None:
+        residual = alpha * float(np.linalg.norm(C2.T @ (U @ Y1).ravel())) / nu
+    return gap, smoothing, residual
 
 
 def _newton_flops(q, r, n_z):

@@ -374,9 +374,9 @@ def test_certified_gap_bounds_the_error_at_every_point_it_is_computed(G, m, n, r
     certify = newton_module._certified_gap
 
     def record(U, s, *args, **kwargs):
-        gap, smoothing = certify(U, s, *args, **kwargs)
+        gap, smoothing, residual = certify(U, s, *args, **kwargs)
         seen.append((float(s.sum()), gap, smoothing))
-        return gap, smoothing
+        return gap, smoothing, residual
 
     monkeypatch.setattr(newton_module, "_certified_gap", record)
     for tol in (1e-2, 1e-4, 1e-6, 1e-9):
@@ -398,16 +398,21 @@ def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, mon
     y = (X @ u) ** 2 + X @ u + 0.05 * rng.normal(size=n)
     theta, y, alpha = check_problem(lib.transform(X), y, op, alpha)
     P = reduce_problem(theta, y, op, alpha, False, basis="pivoted")
-    z_ls = scipy.linalg.lstsq(P.H, P.g, check_finite=False, cond=1e-12)[0]   # the solver's start
+    # the solver's unknowns are scaled by the norms d of C's columns, and its
+    # start is the least-squares solution in those coordinates
+    C = P.C_qrz()
+    d = np.sqrt(np.einsum("ijk,ijk->k", C, C))
+    d[d == 0] = 1.0
+    z_ls = scipy.linalg.lstsq(P.H / np.multiply.outer(d, d), P.g / d, check_finite=False, cond=1e-12)[0]
     f_star = P.objective(newton_module._newton(P, 1e-12, 1000, None)[0])
     seen = []
     certify = newton_module._certified_gap
 
     def record(*args, **kwargs):
-        gap, smoothing = certify(*args, **kwargs)
+        gap, smoothing, residual = certify(*args, **kwargs)
         H, a, dz = args[8] if len(args) > 8 else kwargs["data"]
-        seen.append((P.objective(z_ls + a), gap))
-        return gap, smoothing
+        seen.append((P.objective((z_ls + a) / d), gap))
+        return gap, smoothing, residual
 
     monkeypatch.setattr(newton_module, "_certified_gap", record)
     for tol in (1e-2, 1e-4, 1e-6, 1e-9):
@@ -1178,3 +1183,44 @@ def test_large_operators_are_not_checked_for_flat_directions(monkeypatch):
     assert problem.reduce_problem(theta, y[:, None], op, 1.0, True).B is not None
     monkeypatch.setattr(problem, "_FLAT_MAX_COEFFICIENTS", 5)       # this operator has 6
     assert problem.reduce_problem(theta, y[:, None], op, 1.0, True).B is None
+
+
+@pytest.mark.parametrize("seed", [11, 28, 3, 5])
+def test_newton_exact_fit_on_an_ill_conditioned_operator(seed):
+    # operator columns of sizes 1e-5..1e5 make C = A N (N the null space of theta)
+    # nearly rank deficient: Newton's Hessian lost the direction that cancels most
+    # of c, and its certificate, which assumed C^T Y = 0 from an inaccurate Newton
+    # system, claimed 654.6 to tol where the optimum is 0.064 (seed 11). The
+    # residual of that system is now checked, and such problems are solved again
+    # over an orthonormal basis of C's range, with the dual projected exactly
+    rng = np.random.RandomState(seed)
+    q, r, K, p, n = (3, 3, 8, 2, 4) if seed == 11 else (2, 3, 6, 2, 3) if seed == 28 else (5, 6, 14, 3, 5)
+    A = rng.randn(q, r, K * p) * 10.0 ** rng.uniform(-5, 5, K * p)
+    op = CompressedLieOperator.from_tensor(A, n_outputs=p)
+    theta, Y = rng.randn(n, K), rng.randn(n, p)
+    ours = newton_promote(theta, Y, op, exact_fit=True)
+    ref = cvxpy_promote(theta, Y, op, exact_fit=True, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    assert ours.converged
+    assert ours.objective <= ref.objective * (1 + 1e-6)
+    np.testing.assert_allclose(theta @ ours.coef.T, Y, rtol=0, atol=1e-9)
+
+
+def test_newton_penalised_with_badly_scaled_theta_columns():
+    # theta's columns scaled by 1e-6..1e6: the data term's rounding floor paired
+    # the largest column with the largest coefficient (which sits on the smallest
+    # column) and accepted a point 1.1e-5 above the optimum at tol=1e-6 and 1e-10;
+    # the floor is now taken entry by entry
+    rng = np.random.RandomState(38)
+    n = rng.randint(12, 30)
+    X = rng.uniform(-1, 1, (n, 3))
+    lib = PolynomialFeatures(2).fit(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(T(3)), Scalar(T(3))))
+    theta = lib.transform(X) * 10.0 ** rng.uniform(-6, 6, 10)
+    y = np.sin(X.sum(1)) + 0.1 * rng.randn(n)
+    alpha = 10.0 ** rng.uniform(-4, 0)
+    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    best = promote_objective(theta, y, op, ref.coef, alpha)
+    for tol in (1e-6, 1e-10):
+        sol = newton_promote(theta, y, op, alpha, tol=tol)
+        assert sol.converged
+        assert promote_objective(theta, y, op, sol.coef, alpha) - best <= 2 * tol * best
