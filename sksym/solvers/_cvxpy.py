@@ -124,6 +124,9 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
             prob.solve(solver=solver.upper(), **solver_options)
         except (KeyboardInterrupt, SystemExit):
             raise
+        except TypeError as exc:      # e.g. Clarabel: "unrecognized solver setting 'tol'"
+            raise TypeError(f"cvxpy solver {solver} rejected the solver options "
+                            f"{sorted(solver_options)}: {exc}") from exc
         except BaseException as exc:  # noqa: B036 (Clarabel's Rust panics are BaseExceptions)
             raise RuntimeError(f"cvxpy solver {solver} failed: {type(exc).__name__}: {exc}") from exc
     z = zv.value if zv.value is not None else np.zeros(nz)

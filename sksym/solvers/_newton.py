@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._threads import blas_limit
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
+from ._nuclear import CompressedLieOperator
 from ._problem import check_flag, check_problem, check_warm_start, reduce_problem, target_scale
 from ._workspace import workspace
 
@@ -164,12 +165,13 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         z0 = None
         if warm_start is not None:
             z0 = P.to_z(np.asarray(getattr(warm_start, "coef", warm_start), dtype=float) / scale)
-        try:
-            z, n_iter, converged = _newton(P, tol, max_iter, z0, ws)
-        except _IllConditioned as stop:
-            z, n_iter, converged = _newton(P, tol, max(max_iter - stop.n_iter, 1), stop.z, ws,
-                                           orthonormal=True)
-            n_iter += stop.n_iter
+        z, n_iter, converged = _newton_or_retry(P, tol, max_iter, z0, ws)
+        if not converged and z0 is not None and n_iter < max_iter:
+            # a warm start far off (coefficients of 1e8 for an exact fit) can stall
+            # the steps: start again from the cold start (_newton never returns a
+            # point worse than that)
+            z, more, converged = _newton_or_retry(P, tol, max_iter - n_iter, None, ws)
+            n_iter += more
         W = P.coef(z) * scale
         # the objective of the coefficients returned (their rounding included: a
         # nuclear norm at rounding level differs between c + C z and M(W))
@@ -177,6 +179,13 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         objective = nuclear if exact_fit else P.data_term(z) * scale * scale + alpha * nuclear
     sol = PromoteSolution(coef=W, objective=objective, n_iter=n_iter, converged=converged,
                           solver="newton", time=time.perf_counter() - t0)
+    if not np.isfinite(objective):
+        warnings.warn(
+            f"The objective of the solution overflows ({objective}): the targets' size, "
+            f"{scale:.1e}, squared in the data term, exceeds the floating-point range. The "
+            "coefficients are not affected; scale the targets down to compare objectives.",
+            RuntimeWarning,
+        )
     if not converged and n_iter >= max_iter:
         warnings.warn(
             f"Newton's method did not reach tol={tol:g} in {n_iter} steps (max_iter={max_iter}); "
@@ -333,6 +342,17 @@ def _wide_operator(P, ws=None):
     return C, c
 
 
+def _newton_or_retry(P, tol, max_iter, z0, ws):
+    """:func:`_newton`, again in orthonormal coordinates from where it stopped
+    when its exact-fit system was too inaccurate for the certificate."""
+    try:
+        return _newton(P, tol, max_iter, z0, ws)
+    except _IllConditioned as stop:
+        z, n_iter, converged = _newton(P, tol, max(max_iter - stop.n_iter, 1), stop.z, ws,
+                                       orthonormal=True)
+        return z, n_iter + stop.n_iter, converged
+
+
 class _IllConditioned(Exception):
     """The exact fit's Newton system was solved too inaccurately for its
     certificate: solve again in orthonormal coordinates (``z`` and ``n_iter``:
@@ -426,6 +446,15 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     X = image(z)
     U, s, Vt = svd(X)
     s0 = s
+    f_cold = data(z) + alpha * float(np.sum(s0))
+
+    def unconverged(z, s):
+        # a warm start far off (coefficients of 1e8 for an exact fit) can leave
+        # the steps stalled far above the cold start: never return worse than it
+        if z0 is not None and data(z) + alpha * float(np.sum(s)) > f_cold:
+            z = z_ls
+        return unscaled(z)
+
     scale = alpha * float(np.sum(s0)) + abs(data(z))
     # rounding level of the singular values: X sums terms of size up to
     # ||c|| + ||C|| ||z||, which cancel when the start is (nearly) symmetric;
@@ -561,14 +590,14 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         # objective moving at rounding level between steps kept one going for
         # all of max_iter)
         if level_steps >= (_NOISE_STEPS if mu <= noise else _LEVEL_STEPS):
-            return unscaled(z), it, False
+            return unconverged(z, s), it, False
         if not level_done or refine:
             continue
         # below the planned final level only while the error estimate says the
         # objective is still inaccurate (an optimum far below the start), down to
         # the rounding level, where the estimate could not be met
         if mu <= noise:
-            return unscaled(z), it, False
+            return unconverged(z, s), it, False
         mu_new = max(mu * _SHRINK, mu_final if mu > mu_final else noise)
         # first-order prediction along the path z(mu): dz/dmu = -hess^-1 d(grad)/dmu
         # (Hessian of the last step), kept when it lowers the next smoothed objective
@@ -582,7 +611,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         mu = mu_new
         level_start = True
         refines, last_gap, level_steps = 0, np.inf, 0
-    return unscaled(z), max_iter, False
+    return unconverged(z, s), max_iter, False
 
 
 def _first_trial(s, sq, ds, mu, alpha, d1, d2, decrement):
@@ -680,9 +709,13 @@ def _newton_flops(q, r, n_z):
 def _step_cost(theta, operator, exact_fit):
     """Operations of one Newton step on a problem (:func:`_newton_flops`; the exact fit
     has ``K - n`` unknowns per output) and the size of one of its work arrays."""
-    if np.ndim(theta) != 2 or not hasattr(operator, "n_generators"):
+    try:
+        shape = np.shape(theta)
+    except ValueError:         # ragged
+        shape = ()
+    if len(shape) != 2 or not isinstance(operator, CompressedLieOperator):
         return 0.0, 0.0        # invalid input: the solver's own checks will say what is wrong
-    n, K = np.shape(theta)
+    n, K = shape
     n_z = operator.n_outputs * (max(K - n, 0) if exact_fit else K)
     q, r = operator.n_generators, operator.rank
     return _newton_flops(q, r, n_z), float(n_z) * q * r

@@ -343,12 +343,14 @@ class CompressedLieOperator:
         -------
         M : ndarray of shape (rank, q)
         """
-        w = np.asarray(W, dtype=float).reshape(-1)
-        p = self.n_outputs * self.n_library_features
-        if w.size != p:
+        W = np.asarray(W, dtype=float)
+        n_out, K = self.n_outputs, self.n_library_features
+        if W.shape not in ((n_out, K), (n_out * K,)):
             raise ValueError(
-                f"W must have n_outputs * n_library_features = {p} entries; got {w.size}."
+                f"W must have shape (n_outputs, n_library_features) = {(n_out, K)} or "
+                f"({n_out * K},); got {W.shape}."
             )
+        w = W.reshape(-1)
         if not np.all(np.isfinite(w)):
             raise ValueError("W must be finite.")
         return self._apply(w).T
@@ -489,12 +491,18 @@ def promote_objective(theta, Y, operator, W, alpha=1.0, exact_fit=False):
 
     Parameters
     ----------
-    theta : ndarray of shape (n_samples, K)
-    Y : ndarray of shape (n_samples, n_outputs)
+    theta : array-like of shape (n_samples, K)
+        Dictionary evaluated at the inputs.
+    Y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
     operator : CompressedLieOperator
-    W : ndarray of shape (n_outputs, K)
+        The compressed Lie-derivative operator.
+    W : array-like of shape (n_outputs, K), or (K,) with one output
+        Coefficients.
     alpha : float, default=1.0
+        Weight of the nuclear norm (non-negative).
     exact_fit : bool, default=False
+        Return the nuclear norm alone.
 
     Returns
     -------
@@ -508,12 +516,17 @@ def promote_objective(theta, Y, operator, W, alpha=1.0, exact_fit=False):
     >>> promote_objective(np.eye(2), np.zeros((2, 1)), op, np.array([[3.0, 4.0]]), alpha=1.0)
     11.25
     """
-    nuc = operator.nuclear_norm(W)
+    from ._problem import check_flag, check_problem    # (_problem imports this module)
+
+    theta, Y, alpha = check_problem(theta, Y, operator, alpha)
+    exact_fit = check_flag(exact_fit, "exact_fit")
+    W = np.asarray(W, dtype=float)
+    if W.shape == (operator.n_library_features,) and operator.n_outputs == 1:
+        W = W[None]
+    nuc = operator.nuclear_norm(W)        # checks W's shape and values
     if exact_fit:
         return nuc
-    theta = np.asarray(theta, dtype=float)
-    Y = np.asarray(Y, dtype=float).reshape(theta.shape[0], -1)
-    R = Y - theta @ np.asarray(W, dtype=float).reshape(Y.shape[1], -1).T
+    R = Y - theta @ W.T
     return float(0.5 * np.sum(R * R) / theta.shape[0] + alpha * nuc)
 
 

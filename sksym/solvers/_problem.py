@@ -213,19 +213,30 @@ def target_scale(Y, alpha, exact_fit):
     return scale
 
 
+def _real_array(value, name, shape):
+    """``value`` as a float array; a ``TypeError`` naming it when it is not one
+    (strings, ragged lists)."""
+    try:
+        complex_ = np.iscomplexobj(value)
+        array = None if complex_ else np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:        # strings, ragged lists, objects
+        raise TypeError(f"{name} must be an array of real numbers of shape {shape}; got "
+                        f"{type(value).__name__} ({exc}).") from None
+    if complex_:                                  # float() would drop the imaginary part
+        raise TypeError(f"{name} must be real; got a complex array.")
+    return array
+
+
 def check_problem(theta, Y, operator, alpha):
     """Validate the arrays of a promote problem; return float arrays and alpha."""
     if not isinstance(operator, CompressedLieOperator):
         raise TypeError(
             f"operator must be a CompressedLieOperator; got {type(operator).__name__}."
         )
-    for name, value in (("theta", theta), ("Y", Y)):
-        if np.iscomplexobj(value):       # float() would drop the imaginary part
-            raise TypeError(f"{name} must be real; got a complex array.")
-    theta = np.asarray(theta, dtype=float)
+    theta, Y = (_real_array(theta, "theta", "(n_samples, n_library_features)"),
+                _real_array(Y, "Y", "(n_samples,) or (n_samples, n_outputs)"))
     if theta.ndim != 2:
         raise ValueError(f"theta must be 2-D (n_samples, n_library_features); got shape {theta.shape}.")
-    Y = np.asarray(Y, dtype=float)
     if Y.ndim not in (1, 2) or Y.shape[0] != theta.shape[0]:
         raise ValueError(
             f"Y must have shape (n_samples,) or (n_samples, n_outputs) with n_samples = "
@@ -242,7 +253,7 @@ def check_problem(theta, Y, operator, alpha):
     if theta.shape[0] == 0:
         raise ValueError("theta and Y need at least one sample; got 0.")
     if not (np.all(np.isfinite(theta)) and np.all(np.isfinite(Y))):
-        raise ValueError("theta and Y must be finite.")
+        raise ValueError("theta and Y must be finite (no NaN, inf or None).")
     if (not isinstance(alpha, numbers.Real) or isinstance(alpha, bool)
             or not np.isfinite(alpha) or alpha < 0):
         raise ValueError(f"alpha must be a non-negative finite float; got {alpha!r}.")

@@ -1224,3 +1224,73 @@ def test_newton_penalised_with_badly_scaled_theta_columns():
         sol = newton_promote(theta, y, op, alpha, tol=tol)
         assert sol.converged
         assert promote_objective(theta, y, op, sol.coef, alpha) - best <= 2 * tol * best
+
+
+def test_promote_objective_checks_its_arguments(rng):
+    # it did no checks: exact_fit="no" (truthy) dropped the data term, a negative
+    # or NaN alpha was used as given, W of shape (2, 5) for a (1, 10) operator
+    # was reshaped, and a wrong theta failed inside numpy's matmul
+    lib, op = _operator(T(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(7, 3))
+    theta, y, W = lib.transform(X), np.sin(X.sum(axis=1)), np.ones((1, 10))
+    value = promote_objective(theta, y, op, W, 0.1)
+    assert promote_objective(theta, y, op, W[0], 0.1) == value
+    assert promote_objective(theta, y, op, W, 0.1, exact_fit=True) == pytest.approx(op.nuclear_norm(W))
+    for kwargs, error, match in [
+        (dict(exact_fit="no"), TypeError, "exact_fit must be True or False"),
+        (dict(alpha=-1.0), ValueError, "alpha must be a non-negative finite float"),
+        (dict(alpha=np.nan), ValueError, "alpha must be a non-negative finite float"),
+        (dict(W=np.ones((2, 5))), ValueError, r"W must have shape \(n_outputs, n_library_features\) = \(1, 10\)"),
+        (dict(theta=theta[:, :4]), ValueError, "theta has 4 features"),
+        (dict(operator=None), TypeError, "operator must be a CompressedLieOperator"),
+    ]:
+        args = dict(theta=theta, Y=y, operator=op, W=W, alpha=0.1) | kwargs
+        with pytest.raises(error, match=match):
+            promote_objective(**args)
+
+
+@pytest.mark.parametrize("solve", [solve_promote, newton_promote, admm_promote, cvxpy_promote])
+def test_solvers_name_bad_arrays_and_operators(solve, rng):
+    lib, op = _operator(T(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(7, 3))
+    theta, y = lib.transform(X), np.sin(X.sum(axis=1))
+    # solve_promote read the LieDerivative's missing .rank before any check
+    with pytest.raises(TypeError, match="operator must be a CompressedLieOperator; got LieDerivative"):
+        solve(theta, y, LieDerivative(lib, V(T(3)), Scalar(T(3))))
+    with pytest.raises(TypeError, match=r"theta must be an array of real numbers .*got str"):
+        solve("abc", y, op)
+    with pytest.raises(TypeError, match=r"theta must be an array of real numbers .*got list"):
+        solve([[1.0, 2.0], [3.0]], y, op)          # ragged
+    with pytest.raises(TypeError, match=r"Y must be an array of real numbers"):
+        solve(theta, "y", op)
+
+
+def test_cvxpy_names_the_options_it_rejects(rng):
+    lib, op = _operator(T(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(7, 3))
+    with pytest.raises(TypeError, match=r"CLARABEL rejected the solver options \['tol'\]"):
+        cvxpy_promote(lib.transform(X), X[:, 0], op, tol=0)
+
+
+def test_newton_recovers_from_a_far_warm_start(rng):
+    # coefficients of 1e8 as the start of an exact fit: the steps stalled at 1e8
+    # times the optimum (not converged); Newton now starts again from the cold start
+    X = rng.uniform(-1, 1, size=(12, 3))
+    lib = PolynomialFeatures(3).fit(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SE(3)), Scalar(SE(3))))
+    theta, y = lib.transform(X), np.sin(X.sum(axis=1)) + 0.05 * rng.normal(size=12)
+    cold = newton_promote(theta, y, op, exact_fit=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warm = newton_promote(theta, y, op, exact_fit=True, warm_start=np.full(20, 1e8))
+    assert warm.converged
+    assert warm.objective <= cold.objective * (1 + 1e-6)
+
+
+def test_newton_warns_when_the_objective_overflows(rng):
+    lib, op = _operator(T(3), 3, 2)
+    X = rng.uniform(-1, 1, size=(12, 3))
+    theta, y = lib.transform(X), 1e200 * np.sin(X.sum(axis=1))
+    with pytest.warns(RuntimeWarning, match="objective of the solution overflows"):
+        sol = newton_promote(theta, y, op, 1e197)
+    assert np.all(np.isfinite(sol.coef)) and not np.isfinite(sol.objective)
