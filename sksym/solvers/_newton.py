@@ -468,7 +468,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         T_data, Ys = P.data
         T_abs, Ys_norm = np.abs(T_data), float(np.linalg.norm(Ys))
     if z0 is not None:
-        z = np.asarray(z0, dtype=float) * d if H is not None else z0
+        z = z0 if orthonormal else np.asarray(z0, dtype=float) * d     # (orthonormal: already u)
         X = image(z)
         U, s, Vt = svd(X)
     mu = _MU0 * s0[0]

@@ -1294,3 +1294,29 @@ def test_newton_warns_when_the_objective_overflows(rng):
     with pytest.warns(RuntimeWarning, match="objective of the solution overflows"):
         sol = newton_promote(theta, y, op, 1e197)
     assert np.all(np.isfinite(sol.coef)) and not np.isfinite(sol.objective)
+
+
+@pytest.mark.parametrize("exact_fit", [True, False])
+def test_newton_starts_from_the_warm_start(exact_fit, rng, monkeypatch):
+    # the unknowns are scaled inside Newton: the warm start must be scaled too (the
+    # exact fit's was not, and its first iterate was not the start given)
+    import sksym.solvers._newton as newton_module
+    X = rng.uniform(-1, 1, (12, 3))
+    lib = PolynomialFeatures(3).fit(X)
+    op = CompressedLieOperator(LieDerivative(lib, V(SE(3)), Scalar(SE(3))))
+    theta, y = lib.transform(X), np.sin(X.sum(axis=1)) + 0.05 * rng.normal(size=12)
+    cold = newton_promote(theta, y, op, 1e-2, exact_fit=exact_fit)
+    first = []
+    hessian = newton_module._SmoothedHessian.__call__
+
+    def record(self, U, s, Vt, sq, mu):
+        if not first:
+            first.append(s.copy())
+        return hessian(self, U, s, Vt, sq, mu)
+
+    monkeypatch.setattr(newton_module._SmoothedHessian, "__call__", record)
+    newton_promote(theta, y, op, 1e-2, exact_fit=exact_fit, warm_start=cold)
+    expected = np.linalg.svd(op.matrix(cold.coef), compute_uv=False)
+    scale = np.max(np.abs(y))           # Newton solves for targets of largest size 1
+    np.testing.assert_allclose(np.sort(first[0])[::-1] * scale, expected[:first[0].size], rtol=1e-6,
+                               atol=1e-9 * expected[0])
