@@ -439,7 +439,11 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     # the smoothing levels come from the cold start (least squares or the
     # minimum-norm interpolant), so that a warm start changes only the path
     if H is not None:
-        z = scipy.linalg.lstsq(H, g_data, check_finite=False, cond=1e-12)[0]
+        # in the problem's own coordinates (the scaled H of an operator with
+        # columns from 1e-4 to 1e5 has a condition number of 4e18, which cond=1e-12
+        # truncated: a start with H z != g, which the certificate's data term
+        # assumes, let a point 3.9 times the optimum pass)
+        z = scipy.linalg.lstsq(P.H, P.g, check_finite=False, cond=1e-12)[0] * d
     else:
         z = np.zeros(nz)
     z_ls = z
@@ -471,6 +475,14 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         z = z0 if orthonormal else np.asarray(z0, dtype=float) * d     # (orthonormal: already u)
         X = image(z)
         U, s, Vt = svd(X)
+        if not data(z) + alpha * float(np.sum(s)) <= f_cold:
+            # a warm start worse than the cold start can only cost steps, and far
+            # off (coefficients of 1e8 where theta has a null space) the iterates
+            # grew to 1e16, where nothing is computed accurately, and a point at
+            # 0.6 was certified where the optimum is 0
+            z0, z = None, z_ls
+            X = image(z)
+            U, s, Vt = svd(X)
     mu = _MU0 * s0[0]
     level_start = True
     refines, last_gap = 0, np.inf   # steps added to this level for the dual's sake, its last gap
