@@ -76,8 +76,11 @@ def check_library(library, X, default_degree=2):
     # the features are checked here, where the message can name the library: an
     # empty or non-finite dictionary failed deep inside numpy, LAPACK or the solvers
     theta = library.transform(X)
-    theta = theta.toarray() if hasattr(theta, "toarray") else np.asarray(theta)
     name = type(library).__name__
+    if hasattr(theta, "toarray"):          # the estimators and Lie derivatives use dense features
+        raise ValueError(f"library {name} returns a sparse matrix; sksym needs dense features "
+                         "(e.g. sparse_output=False).")
+    theta = np.asarray(theta)
     if theta.ndim != 2 or theta.shape[0] != X.shape[0]:
         raise ValueError(f"library {name} must transform X of shape {X.shape} into an array of shape "
                          f"(n_samples, n_library_features) = ({X.shape[0]}, K); got shape {theta.shape}.")

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, SplineTransformer
 
 from sksym.discovery import SymmetryDiscovery
 from sksym.dynamics import SymmetricSINDy, SymmetryPromotingSINDy
@@ -30,6 +30,7 @@ WRONG_ROWS = FunctionTransformer(lambda X: X[:-1])      # a transformer that dro
     (EMPTY, r"library FunctionLibrary produced no features \(shape \(20, 0\)\)"),
     (LOG, "library FunctionLibrary produced non-finite values on the training inputs"),
     (WRONG_ROWS, r"must transform X of shape \(20, 2\) into an array of shape .*\(20, K\); got shape \(19, 2\)"),
+    (SplineTransformer(sparse_output=True), "library SplineTransformer returns a sparse matrix"),
 ])
 def test_a_bad_library_is_named(name, library, message):
     # these failed deep inside: "cannot reshape array of size 0", "A has a NaN
