@@ -526,6 +526,7 @@ def promote_objective(theta, Y, operator, W, alpha=1.0, exact_fit=False):
     nuc = operator.nuclear_norm(W)        # checks W's shape and values
     if exact_fit:
         return nuc
+    W = W.reshape(operator.n_outputs, -1)
     R = Y - theta @ W.T
     return float(0.5 * np.sum(R * R) / theta.shape[0] + alpha * nuc)
 
