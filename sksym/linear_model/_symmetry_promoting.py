@@ -418,22 +418,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         tighten = self.symmetry_tol == "auto" and self.solver != "cvxpy" and sol.converged
         shrinking = 0
         for _ in range(_TIGHTEN if tighten else 0):
-            # the values in question: below the gap rule's cut, or within 1e3 times
-            # the floor (a flat model's values at 4e-10, 2e-9, 1e-7 with a floor of
-            # 5e-8 counted 2 symmetries; solved tighter, all three are round-off),
-            # the larger range whose top value may be solver error: within 1e3 times
-            # the floor, or at most sqrt(tol) times the next value (a cut at 1.6e-2
-            # beside 0.98 is not, and hid 3.5e-5 with a floor of 1e-6, solver error)
-            k_gap = 0
-            for k_try in sorted({select_n_symmetries(s, tol="auto", reference=reference),
-                                 int(np.sum(s <= 1e3 * floor))}, reverse=True):
-                if k_try <= k:
-                    break
-                # the first broken value (or the scale of one, when all are candidates)
-                top = s[k_try] if k_try < len(s) else reference
-                if s[k_try - 1] <= 1e3 * floor or (top is not None and s[k_try - 1] <= np.sqrt(tol) * top):
-                    k_gap = k_try
-                    break
+            k_gap = _values_to_test(s, k, floor, reference, tol)
             if k_gap <= k:
                 break
             with warnings.catch_warnings():
@@ -463,6 +448,26 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.coef_ = W[0].copy() if y.ndim == 1 else W.copy()
         self.intercept_ = 0.0
         return self
+
+
+def _values_to_test(s, k, floor, reference, tol):
+    """How many of the ascending singular values ``s`` the tighter re-solves
+    test (``k`` or fewer: none). The values in question lie below the gap
+    rule's cut, or within 1e3 times the floor (a flat model's values at 4e-10,
+    2e-9, 1e-7 with a floor of 5e-8 counted 2 symmetries; solved tighter, all
+    three are round-off): the larger range whose top value may be solver
+    error, i.e. lies within 1e3 times the floor or at most ``sqrt(tol)`` times
+    the next value (a cut at 1.6e-2 beside 0.98 is not, and hid 3.5e-5, solver
+    error, with a floor of 1e-6)."""
+    for k_try in sorted({select_n_symmetries(s, tol="auto", reference=reference),
+                         int(np.sum(s <= 1e3 * floor))}, reverse=True):
+        if k_try <= k:
+            break
+        # the first broken value (or the scale of one, when all are candidates)
+        top = s[k_try] if k_try < len(s) else reference
+        if s[k_try - 1] <= 1e3 * floor or (top is not None and s[k_try - 1] <= np.sqrt(tol) * top):
+            return k_try
+    return 0
 
 
 _BOX_REACH = 10.0

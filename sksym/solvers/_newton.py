@@ -353,6 +353,33 @@ def _newton_or_retry(P, tol, max_iter, z0, ws):
         return z, n_iter + stop.n_iter, converged
 
 
+def _orthonormal_coordinates(C, z0=None):
+    """The exact fit's image ``X = c + C z`` over an orthonormal basis ``Q`` of
+    ``C``'s range (a pivoted QR, ``C[:, piv[:k]] = Q R``), so that the
+    conditioning of ``C``, which the null space of theta can make poor (an
+    operator from columns of 1e-5 to 1e5: singular values down to 4e-8 of the
+    largest; Newton's Hessian lost the direction that cancels 381 of ``c``,
+    and stopped at 1e4 times the optimum), does not enter the steps;
+    directions of ``z`` that do not move ``X`` are 0. Returns ``Q`` as a
+    ``(q, r, k)`` array and as a ``(q r, k)`` matrix (the certificate's
+    projection, :func:`_certified_gap`), the map back to ``z``, and ``z0`` in
+    the new coordinates."""
+    q, r, nz = C.shape
+    C2 = C.reshape(q * r, nz)
+    Q, R, piv = scipy.linalg.qr(C2, mode="economic", pivoting=True, check_finite=False)
+    diag = np.abs(np.diag(R))
+    k = int(np.sum(diag > diag[0] * max(q * r, nz) * np.finfo(float).eps)) if diag.size else 0
+    Q, R, piv = Q[:, :k], R[:k, :k], piv[:k]
+
+    def to_z(u):
+        z = np.zeros(nz)
+        z[piv] = scipy.linalg.solve_triangular(R, u, check_finite=False)
+        return z
+
+    u0 = None if z0 is None else Q.T @ (C2 @ z0)      # X0 - c in the new coordinates
+    return np.ascontiguousarray(Q).reshape(q, r, k), Q, to_z, u0
+
+
 class _IllConditioned(Exception):
     """The exact fit's Newton system was solved too inaccurately for its
     certificate: solve again in orthonormal coordinates (``z`` and ``n_iter``:
@@ -383,6 +410,8 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         C = C / d
     else:
         C /= d
+    if z0 is not None:
+        z0 = np.asarray(z0, dtype=float) * d
     range_basis = None
 
     def unscaled(z):
@@ -392,28 +421,11 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         H = H / np.multiply.outer(d, d)
         g_data = g_data / d
     elif orthonormal:
-        # the exact fit: X = c + Q u over an orthonormal basis Q of C's range (a
-        # pivoted QR of the scaled columns, C[:, piv[:k]] = Q R), so that the
-        # conditioning of C, which the null space of theta can make poor (an
-        # operator from columns of 1e-5 to 1e5: singular values down to 4e-8 of
-        # the largest; Newton's Hessian lost the direction that cancels 381 of
-        # c, and stopped at 1e4 times the optimum), does not enter the steps;
-        # directions of z that do not move X are 0. Q also gives the
-        # certificate's projection (_certified_gap)
-        Q, R, piv = scipy.linalg.qr(C.reshape(q * r, nz), mode="economic", pivoting=True,
-                                    check_finite=False)
-        diag = np.abs(np.diag(R))
-        k = int(np.sum(diag > diag[0] * max(q * r, nz) * np.finfo(float).eps)) if diag.size else 0
-        range_basis, R, piv = Q[:, :k], R[:k, :k], piv[:k]
-        if z0 is not None:              # X0 - c in the new coordinates
-            z0 = range_basis.T @ (C.reshape(q * r, nz) @ (np.asarray(z0, dtype=float) * d))
-        C = np.ascontiguousarray(range_basis).reshape(q, r, k)
-        nz_full, nz = nz, k
+        C, range_basis, to_z, z0 = _orthonormal_coordinates(C, z0)
+        nz = C.shape[2]
 
         def unscaled(u):
-            z = np.zeros(nz_full)
-            z[piv] = scipy.linalg.solve_triangular(R, u, check_finite=False)
-            return z / d
+            return to_z(u) / d
     C2 = C.reshape(q * r, nz)                  # C2 @ z = vec(C z), C2.T @ vec(Y) = C^T Y
     hessian = _SmoothedHessian(C, ws)
     full = not hessian.project                 # the Hessian needs all of V, or its first q columns
@@ -472,7 +484,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         T_data, Ys = P.data
         T_abs, Ys_norm = np.abs(T_data), float(np.linalg.norm(Ys))
     if z0 is not None:
-        z = z0 if orthonormal else np.asarray(z0, dtype=float) * d     # (orthonormal: already u)
+        z = z0
         X = image(z)
         U, s, Vt = svd(X)
         if not data(z) + alpha * float(np.sum(s)) <= f_cold:

@@ -273,14 +273,9 @@ def check_warm_start(warm_start, operator):
     (a solution) or as a float array."""
     if warm_start is None:
         return None
-    coef = getattr(warm_start, "coef", warm_start)
-    try:
-        W = np.asarray(coef, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"warm_start must be a PromoteSolution or an array of coefficients; got {type(coef).__name__}."
-        ) from None
     shape = (operator.n_outputs, operator.n_library_features)
+    W = _real_array(getattr(warm_start, "coef", warm_start), "warm_start",
+                    f"{shape} (or a PromoteSolution)")
     if W.shape != shape and not (operator.n_outputs == 1 and W.shape == shape[1:]):
         raise ValueError(f"warm_start must have coefficients of shape {shape}; got {W.shape}.")
     if not np.all(np.isfinite(W)):
