@@ -389,7 +389,7 @@ def test_certified_gap_bounds_the_error_at_every_point_it_is_computed(G, m, n, r
 
 @pytest.mark.parametrize("alpha, n", [(1e-3, 8), (0.1, 20), (1e-5, 30)])
 def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, monkeypatch):
-    # the penalised gap adds the data term's share, 1/2 e^T H e
+    # the penalised gap adds the data term's share, 1/2 |R(z) - lam|^2
     import sksym.solvers._newton as newton_module
     from sksym.solvers._problem import check_problem, reduce_problem
     lib, op = _operator(T(4), 4, 2)
@@ -398,20 +398,15 @@ def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, mon
     y = (X @ u) ** 2 + X @ u + 0.05 * rng.normal(size=n)
     theta, y, alpha = check_problem(lib.transform(X), y, op, alpha)
     P = reduce_problem(theta, y, op, alpha, False, basis="pivoted")
-    # the solver's unknowns are scaled by the norms d of C's columns (its start:
-    # the least-squares solution, scaled)
-    C = P.C_qrz()
-    d = np.sqrt(np.einsum("ijk,ijk->k", C, C))
-    d[d == 0] = 1.0
-    z_ls = scipy.linalg.lstsq(P.H, P.g, check_finite=False, cond=1e-12)[0] * d
     f_star = P.objective(newton_module._newton(P, 1e-12, 1000, None)[0])
     seen = []
     certify = newton_module._certified_gap
 
     def record(*args, **kwargs):
         gap, smoothing, residual = certify(*args, **kwargs)
-        H, a, dz = args[8] if len(args) > 8 else kwargs["data"]
-        seen.append((P.objective((z_ls + a) / d), gap))
+        # the solver's unknowns are scaled by the norms d of C's columns
+        dual, z, dz = args[8] if len(args) > 8 else kwargs["data"]
+        seen.append((P.objective(z / dual.d), gap))
         return gap, smoothing, residual
 
     monkeypatch.setattr(newton_module, "_certified_gap", record)
@@ -1322,13 +1317,14 @@ def test_newton_starts_from_the_warm_start(exact_fit, rng, monkeypatch):
                                atol=1e-9 * expected[0])
 
 
-def _scaled_problem(seed):
-    """A penalised problem with theta's columns scaled by 1e-3..1e3 and the
-    operator's by 1e-5..1e5 (a review's random battery)."""
+def _scaled_problem(seed, theta_decades=3):
+    """A penalised problem with theta's columns scaled by 1e-3..1e3 (or
+    ``10 ** +-theta_decades``) and the operator's by 1e-5..1e5 (a review's
+    random battery)."""
     rng = np.random.RandomState(seed)
     K, n_out, q, r = rng.randint(3, 9), rng.randint(1, 3), rng.randint(1, 5), rng.randint(1, 6)
     n = rng.randint(2, 4 * K + 3)
-    colsc = 10.0 ** rng.uniform(-3, 3, K) if rng.rand() < 0.6 else np.ones(K)
+    colsc = 10.0 ** rng.uniform(-theta_decades, theta_decades, K) if rng.rand() < 0.6 else np.ones(K)
     theta = rng.randn(n, K) * colsc
     A = rng.randn(q, r, n_out * K)
     if rng.rand() < 0.6:
@@ -1350,6 +1346,26 @@ def test_newton_penalised_on_badly_scaled_operators():
     sol = newton_promote(theta, y, op, alpha, tol=1e-6)
     assert sol.converged
     assert promote_objective(theta, y, op, sol.coef, alpha) <= best * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("seed", [254, 2192, 2356, 2819])
+def test_newton_penalised_certificate_holds_on_badly_scaled_theta(seed):
+    # theta's columns scaled by 1e-5..1e5: the certificate assumed that the Newton
+    # step met the linear optimality condition exactly, and with an inaccurate
+    # Newton system points above the optimum were certified (7 of 3000 seeds:
+    # seed 254 2.3% above it after one step, seed 2819 9.9%). The data dual and
+    # the nuclear norm's are now corrected jointly onto that condition, so a
+    # converged solution is within tol. Seed 2819 is not solved: Newton's steps
+    # stall 2.2e-4 above the optimum and it says so
+    theta, y, op, alpha, _ = _scaled_problem(seed, theta_decades=5)
+    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    best = promote_objective(theta, y, op, ref.coef, alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sol = newton_promote(theta, y, op, alpha, tol=1e-6)
+    assert sol.converged or seed == 2819
+    if sol.converged:
+        assert promote_objective(theta, y, op, sol.coef, alpha) <= best * (1 + 2e-6)
 
 
 @pytest.mark.parametrize("seed", [30, 63])
