@@ -553,7 +553,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         if estimate <= bound:
             gap, smoothing, dual_residual = _certified_gap(
                 U, s, Vt, sq, hessian.plus, hessian.times, dX, alpha,
-                None if H is None else (data_dual, z, step), range_basis,
+                None if H is None else (data_dual, z, step, 0.1 * bound), range_basis,
                 C2 if H is None and range_basis is None else None)
             # the exact fit's dual must vanish on C's range, which holds as far as
             # the Newton system was solved: the residual's share <C^T Y, z*> of the
@@ -713,8 +713,8 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
         # the data dual (the residual at z + dz) and Y1 corrected jointly onto the
         # linear optimality condition, which the Newton system meets only as far as
         # it was solved accurately (see _DataDual)
-        dual, z, dz = data
-        lam, y = dual.feasible(z + dz, (U @ Y1).ravel())
+        dual, z, dz, budget = data
+        lam, y = dual.feasible(z + dz, (U @ Y1).ravel(), budget / max(float(np.linalg.norm(z)), 1e-300))
         Y1 = U.T @ y.reshape(q, -1)
         paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
     elif range_basis is not None:
@@ -750,9 +750,11 @@ class _DataDual:
     as certified after one step (the bound assumed the condition exactly). The
     pair is corrected by the smallest change that meets it (``-M^T w`` with
     ``M = [A^T, -alpha C^T]`` and ``M M^T w = M (lam1, Y1)``, from a QR
-    factorisation of ``[A; alpha C]``, computed once per solve: ``theta``'s
-    triangular factor stands for ``A``), so the bound holds whatever the step's
-    accuracy, up to rounding.
+    factorisation of ``[A; alpha C]``, computed once per solve, and only when
+    the condition's residual times the size of ``z`` is more than a tenth of
+    the tolerance, as the exact fit's check; ``theta``'s triangular factor
+    stands for ``A``), so the bound holds whatever the step's accuracy, up to
+    rounding (and to that check).
     """
 
     def __init__(self, T, Ys, d, C2, alpha):
@@ -775,11 +777,17 @@ class _DataDual:
             self._factor = R[:k, :k], piv[:k]
         return self._factor
 
-    def feasible(self, z, y):
+    def feasible(self, z, y, tolerated=0.0):
         """``(lam, y)`` from ``lam1 = R(z)`` and ``y`` (``vec(Y1)``) with
-        ``A^T lam = alpha C^T y`` (up to rounding)."""
+        ``A^T lam = alpha C^T y`` (up to rounding); uncorrected when the
+        residual of that condition is at most ``tolerated`` (its product with
+        the solution's size, like the exact fit's check, is then a small share
+        of the bound: the factorisation costs up to a Newton step, and well
+        scaled problems never need it)."""
         lam = self.residual(z)
         rho = (lam.T @ self.T).ravel() / self.d - self.alpha * (self.C2.T @ y)
+        if float(np.linalg.norm(rho)) <= tolerated:
+            return lam, y
         R, piv = self._triangular()
         w = np.zeros(rho.size)
         # a basic solution of (S^T S) w = rho over the pivoted columns (rho lies in
