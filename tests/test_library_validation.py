@@ -39,3 +39,15 @@ def test_a_bad_library_is_named(name, library, message):
     y = np.c_[X[:, 1], -X[:, 0]] if "SINDy" in name else X[:, 0] ** 2
     with np.errstate(all="ignore"), pytest.raises(ValueError, match=message):
         ESTIMATORS[name](library).fit(X, y)
+
+
+
+def test_check_library_returns_the_features_it_checked():
+    # the estimators reuse them instead of transforming X a second time
+    from sklearn.preprocessing import PolynomialFeatures
+    from sksym._validation import check_library
+    X = np.random.RandomState(0).uniform(-1, 1, size=(20, 2)).astype(np.float32)
+    library, theta = check_library(PolynomialFeatures(3), X, return_features=True)
+    assert theta.dtype == np.float64
+    np.testing.assert_array_equal(theta, library.transform(X))
+    assert check_library(None, X).degree == 2

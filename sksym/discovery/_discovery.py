@@ -538,8 +538,7 @@ class SymmetryDiscovery(BaseEstimator):
                 return _refit_draws(est, est_fitted, X, y, Y, points, in_rep, out_rep, W, M, rng)
 
             return M, None, _reference_scale(op, out_rep, W, op.theta @ W.T), estimator_noise, None
-        self.library_ = check_library(self.library, X)
-        theta = np.asarray(self.library_.transform(X), dtype=float)
+        self.library_, theta = check_library(self.library, X, return_features=True)
         K = theta.shape[1]
         if n <= K:
             warnings.warn(
@@ -578,9 +577,9 @@ class SymmetryDiscovery(BaseEstimator):
             # same polynomials, of the standardised samples: well conditioned anywhere
             degree = 2 if lib is None else lib.degree
             self.library_ = StandardizedPolynomialFeatures(degree).fit(X)
+            theta = np.asarray(self.library_.transform(X), dtype=float)
         else:
-            self.library_ = check_library(lib, X)
-        theta = np.asarray(self.library_.transform(X), dtype=float)
+            self.library_, theta = check_library(lib, X, return_features=True)
         if n <= theta.shape[1]:
             warnings.warn(
                 f"{n} samples for {theta.shape[1]} library features: any {n} points satisfy "

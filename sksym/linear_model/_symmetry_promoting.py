@@ -377,10 +377,9 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.candidates_, self.input_rep_, self.output_rep_ = resolve_reps(
             candidates, self.input_rep, self.output_rep, X.shape[1], Y.shape[1]
         )
-        self.library_ = check_library(self.library, X)
+        self.library_, theta = check_library(self.library, X, return_features=True)
         _warn_if_far_from_the_box(X, self.library_)
         lie_derivative, operator = _build_operator(self.library_, self.input_rep_, self.output_rep_, X, self._seed())
-        theta = np.asarray(self.library_.transform(X), dtype=float)
         previous = getattr(self, "_solution", None) if self.warm_start else None
         if previous is not None and previous.coef.shape != (Y.shape[1], theta.shape[1]):
             previous = None
