@@ -55,7 +55,7 @@ def problem(seed, decades):
 
 
 def _uncorrected(self, z, y, tolerated=0.0):
-    return self.residual(z), y
+    return self.residual(z), y, False        # no correction, and no solve in orthonormal coordinates
 
 
 def run(decades, seeds):

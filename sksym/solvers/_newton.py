@@ -417,9 +417,21 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     def unscaled(z):
         return z / d
 
+    def to_newton(z):                           # scaled unknowns -> Newton's
+        return z
+
     if H is not None:
         H = H / np.multiply.outer(d, d)
         g_data = g_data / d
+        T_data, Ys = P.data
+        data_dual = _DataDual(T_data, Ys, d, C.reshape(q * r, nz), alpha)
+        if orthonormal:
+            C, H, g_data, data_dual, to_newton = _orthonormal_penalised(C, H, g_data, data_dual)
+            nz = C.shape[2]
+            z0 = None if z0 is None else to_newton(z0)
+
+            def unscaled(u):
+                return data_dual.to_scaled(u) / d
     elif orthonormal:
         C, range_basis, to_z, z0 = _orthonormal_coordinates(C, z0)
         nz = C.shape[2]
@@ -455,7 +467,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         # columns from 1e-4 to 1e5 has a condition number of 4e18, which cond=1e-12
         # truncated: a start with H z != g, which the certificate's data term
         # assumes, let a point 3.9 times the optimum pass)
-        z = scipy.linalg.lstsq(P.H, P.g, check_finite=False, cond=1e-12)[0] * d
+        z = to_newton(scipy.linalg.lstsq(P.H, P.g, check_finite=False, cond=1e-12)[0] * d)
     else:
         z = np.zeros(nz)
     z_ls = z
@@ -481,9 +493,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         return unscaled(z), 0, True
     floor = alpha * min(q, r) * noise       # error of the objective below which nothing is resolved
     if H is not None:
-        T_data, Ys = P.data
         T_abs, Ys_norm = np.abs(T_data), float(np.linalg.norm(Ys))
-        data_dual = _DataDual(T_data, Ys, d, C2, alpha)
     if z0 is not None:
         z = z0
         X = image(z)
@@ -529,7 +539,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
             # the objective's size from the residuals (f_z + f0 cancels for nearly
             # exact fits with large targets), and the rounding level of the data
             # term: residuals of targets of size |Y| are known to eps |Y| only
-            Z = (z / d).reshape(-1, T_data.shape[1])
+            Z = unscaled(z).reshape(-1, T_data.shape[1])
             residual_norm = np.linalg.norm(Ys - T_data @ Z.T)
             size = 0.5 * residual_norm ** 2 + alpha * float(s.sum())
             # the terms of T Z entry by entry (the product of the norms paired the
@@ -559,9 +569,19 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
             # the Newton system was solved: the residual's share <C^T Y, z*> of the
             # bound, estimated at the current z, must be small, or the solve goes
             # on in orthonormal coordinates, where the dual is projected exactly
-            if dual_residual * float(np.linalg.norm(z)) > 0.1 * bound:
+            if H is None and dual_residual * float(np.linalg.norm(z)) > 0.1 * bound:
                 raise _IllConditioned(unscaled(z), it)
             accurate = gap <= bound
+            # penalised, the corrected gap bounds the error whatever the system's
+            # accuracy (_DataDual); where the correction is what keeps it above the
+            # bound (dual_residual: its share) and it no longer halves, the steps,
+            # which come from that inaccurate system, have stalled above the
+            # optimum (2.2e-4 for theta's columns at 1e-5..1e5): solve again in
+            # orthonormal coordinates (not while it shrinks: a recovery problem at
+            # tol=1e-12, whose gap fell tenfold a step, did not converge there)
+            if (H is not None and not accurate and not orthonormal and dual_residual >= gap - bound
+                    and gap > 0.5 * last_gap):
+                raise _IllConditioned(unscaled(z), it)
             # with a small smoothing share the gap comes from the step's second-order
             # terms (the dual's norm above 1): another step at this mu, not a smaller mu
             # (while that pays: each such step must halve the gap)
@@ -709,15 +729,25 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
     Y1 += (W - E @ Vq) / sq[:, None]
     total, paired = float(s.sum()), float(s @ diagonal)
     smoothing = alpha * (total - paired)
+    residual = 0.0
     if data is not None:
         # the data dual (the residual at z + dz) and Y1 corrected jointly onto the
         # linear optimality condition, which the Newton system meets only as far as
         # it was solved accurately (see _DataDual)
         dual, z, dz, budget = data
-        lam, y = dual.feasible(z + dz, (U @ Y1).ravel(), budget / max(float(np.linalg.norm(z)), 1e-300))
-        Y1 = U.T @ y.reshape(q, -1)
-        paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
-    elif range_basis is not None:
+        lam, y, corrected = dual.feasible(z + dz, (U @ Y1).ravel(),
+                                          budget / max(float(np.linalg.norm(z)), 1e-300))
+        if corrected:
+            # the share of the gap that the correction adds: the uncorrected gap,
+            # which assumed the condition, is not a bound
+            residual = -_duality_gap(Y1, paired, total, alpha, s, Vq, dual.residual(z), dual.residual(z + dz))
+            Y1 = U.T @ y.reshape(q, -1)
+            paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
+        gap = _duality_gap(Y1, paired, total, alpha, s, Vq, dual.residual(z), lam)
+        if corrected:
+            residual = max(residual + gap, 0.0)
+        return gap, smoothing, residual
+    if range_basis is not None:
         # back to X's rows, minus the part in C's range (then <Y, X> = <Y, c> for
         # every z), and <Y, X> = sum_i s_i (rows of Y1 . rows of V_q)
         y = (U @ Y1).ravel()
@@ -726,13 +756,17 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
         paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
     nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
     gap = alpha * (total - paired / nu)
-    if data is not None:
-        e = dual.residual(z) - lam / nu
-        gap += 0.5 * float(np.sum(e * e))
-    residual = 0.0
     if C2 is not None:
         residual = alpha * float(np.linalg.norm(C2.T @ (U @ Y1).ravel())) / nu
     return gap, smoothing, residual
+
+
+def _duality_gap(Y1, paired, total, alpha, s, Vq, R, lam):
+    """The penalised gap ``alpha (sum s - <Y1, X> / nu) + |R - lam / nu|^2 / 2``
+    (``nu = max(1, ||Y1||_2)``; ``R`` the residuals, ``lam`` the data dual)."""
+    nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
+    e = R - lam / nu
+    return alpha * (total - paired / nu) + 0.5 * float(np.sum(e * e))
 
 
 class _DataDual:
@@ -740,7 +774,7 @@ class _DataDual:
     consistent with the nuclear norm's (for :func:`_certified_gap`).
 
     With ``A`` the data map (``A z = vec(theta W^T) / sqrt(n)``, in Newton's
-    scaled unknowns ``z``) and ``Y`` with ``||Y||_2 <= 1``, any ``lam`` with
+    unknowns ``z``) and ``Y`` with ``||Y||_2 <= 1``, any ``lam`` with
     ``A^T lam = alpha C^T Y`` gives the lower bound
     ``f* >= lam . Ys - |lam|^2 / 2 + alpha <Y, c>``, and the gap of ``z`` to it is
     ``|R(z) - lam|^2 / 2 + alpha (||X||_* - <Y, X>)`` (``R`` the residuals; no
@@ -755,16 +789,38 @@ class _DataDual:
     the tolerance, as the exact fit's check; ``theta``'s triangular factor
     stands for ``A``), so the bound holds whatever the step's accuracy, up to
     rounding (and to that check).
+
+    The unknowns are the scaled ones (``d`` times the problem's), or after
+    :meth:`orthonormal` the coordinates ``u`` in which ``[A; alpha C]`` has
+    orthonormal columns (``z[piv] = R^-1 u``).
     """
 
     def __init__(self, T, Ys, d, C2, alpha):
         self.T, self.Ys, self.d, self.C2, self.alpha = T, Ys, d, C2, alpha
         self.n_out, self.K = Ys.shape[1], T.shape[1]
         self._factor = None
+        self._basis = None        # (R, piv) in orthonormal coordinates
+
+    def to_scaled(self, u):
+        """The scaled unknowns ``z`` of Newton's unknowns."""
+        if self._basis is None:
+            return u
+        R, piv = self._basis
+        z = np.zeros(self.d.size)
+        z[piv] = scipy.linalg.solve_triangular(R, u, check_finite=False)
+        return z
 
     def residual(self, z):
         """``R(z) = Ys - A z`` as an (n, n_outputs) array."""
-        return self.Ys - self.T @ (z / self.d).reshape(self.n_out, self.K).T
+        return self.Ys - self.T @ (self.to_scaled(z) / self.d).reshape(self.n_out, self.K).T
+
+    def _data_adjoint(self, lam):
+        """``A^T lam`` in Newton's unknowns."""
+        g = (lam.T @ self.T).ravel() / self.d
+        if self._basis is None:
+            return g
+        R, piv = self._basis
+        return scipy.linalg.solve_triangular(R, g[piv], trans="T", check_finite=False)
 
     def _triangular(self):
         if self._factor is None:
@@ -777,17 +833,26 @@ class _DataDual:
             self._factor = R[:k, :k], piv[:k]
         return self._factor
 
+    def orthonormal(self, C2):
+        """This dual for the unknowns ``u`` in which ``[A; alpha C]`` has
+        orthonormal columns (``C2``: ``C`` in them), and ``R, piv``."""
+        R, piv = self._triangular()
+        new = _DataDual(self.T, self.Ys, self.d, C2, self.alpha)
+        new._basis = R, piv
+        new._factor = np.eye(R.shape[0]), np.arange(R.shape[0])
+        return new
+
     def feasible(self, z, y, tolerated=0.0):
         """``(lam, y)`` from ``lam1 = R(z)`` and ``y`` (``vec(Y1)``) with
-        ``A^T lam = alpha C^T y`` (up to rounding); uncorrected when the
-        residual of that condition is at most ``tolerated`` (its product with
-        the solution's size, like the exact fit's check, is then a small share
-        of the bound: the factorisation costs up to a Newton step, and well
-        scaled problems never need it)."""
+        ``A^T lam = alpha C^T y`` (up to rounding), and whether they were
+        corrected: not when the residual of that condition is at most
+        ``tolerated`` (its product with the solution's size, like the exact
+        fit's check, is then a small share of the bound: the factorisation
+        costs up to a Newton step, and well scaled problems never need it)."""
         lam = self.residual(z)
-        rho = (lam.T @ self.T).ravel() / self.d - self.alpha * (self.C2.T @ y)
+        rho = self._data_adjoint(lam) - self.alpha * (self.C2.T @ y)
         if float(np.linalg.norm(rho)) <= tolerated:
-            return lam, y
+            return lam, y, False
         R, piv = self._triangular()
         w = np.zeros(rho.size)
         # a basic solution of (S^T S) w = rho over the pivoted columns (rho lies in
@@ -795,8 +860,35 @@ class _DataDual:
         # orthogonal to both terms of rho)
         u = scipy.linalg.solve_triangular(R, rho[piv], trans="T", check_finite=False)
         w[piv] = scipy.linalg.solve_triangular(R, u, check_finite=False)
-        lam = lam - self.T @ (w / self.d).reshape(self.n_out, self.K).T
-        return lam, y + self.alpha * (self.C2 @ w)
+        lam = lam - self.T @ (self.to_scaled(w) / self.d).reshape(self.n_out, self.K).T
+        return lam, y + self.alpha * (self.C2 @ w), True
+
+
+def _orthonormal_penalised(C, H, g, dual):
+    """The penalised problem in the coordinates ``u`` in which ``[A; alpha C]``
+    has orthonormal columns (``z[piv] = R^-1 u``, from the pivoted QR of
+    :class:`_DataDual`): there the Newton system is well conditioned whatever
+    the scales of theta's and the operator's columns (theta's columns at
+    1e-5..1e5 left the steps stalled 2.2e-4 above the optimum, and up to 3.7
+    times above it at 1e-7..1e7). Directions that move neither term are 0.
+    Returns ``C``, ``H``, ``g`` and the dual in those coordinates and the map
+    from the scaled unknowns to them."""
+    q, r, nz = C.shape
+    R, piv = dual._triangular()
+    k = R.shape[0]
+    C2 = np.ascontiguousarray(
+        scipy.linalg.solve_triangular(R, C.reshape(q * r, nz)[:, piv].T, trans="T", check_finite=False).T)
+    Hp = H[np.ix_(piv, piv)]
+    Hu = scipy.linalg.solve_triangular(
+        R, scipy.linalg.solve_triangular(R, Hp, trans="T", check_finite=False).T, trans="T",
+        check_finite=False).T
+    Hu = 0.5 * (Hu + Hu.T)
+    gu = scipy.linalg.solve_triangular(R, g[piv], trans="T", check_finite=False)
+
+    def to_newton(z):
+        return R @ z[piv]
+
+    return C2.reshape(q, r, k), Hu, gu, dual.orthonormal(C2), to_newton
 
 
 def _newton_flops(q, r, n_z):
