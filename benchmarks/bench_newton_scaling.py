@@ -1,7 +1,7 @@
 """Newton's penalised certificate on badly scaled libraries: what ``converged`` is worth.
 
-Random penalised promote problems (the review battery of
-``tests/promote/test_solvers.py``: 3-8 library features, 1-2 outputs, 1-4
+Random penalised promote problems (``sksym.solvers._random_problems``, the
+review battery of the tests: 3-8 library features, 1-2 outputs, 1-4
 generators, operators with columns scaled by ``1e-5..1e5``, ``alpha`` from
 ``1e-5`` to 1) whose library columns are scaled by ``10^+-k`` for ``k`` = 3,
 5 and 7, solved by ``sksym.solvers.newton_promote`` at ``tol=1e-6`` and by
@@ -19,9 +19,7 @@ Usage: ``python benchmarks/bench_newton_scaling.py [--seeds N]`` (default
 """
 
 import argparse
-import os
 import platform
-import subprocess
 import time
 import warnings
 
@@ -29,29 +27,16 @@ import numpy as np
 
 import sksym
 import sksym.solvers._newton as newton_module
-from sksym.solvers import CompressedLieOperator, cvxpy_promote, newton_promote, promote_objective
+from sksym.solvers import cvxpy_promote, newton_promote, promote_objective
+from sksym.solvers._random_problems import scaled_problem
+
+from _revision import git_revision
 
 TOL = 1e-6
 
 
 def log(msg=""):
     print(msg, flush=True)
-
-
-def problem(seed, decades):
-    """The tests' ``_scaled_problem`` with library columns scaled by ``10^+-decades``."""
-    rng = np.random.RandomState(seed)
-    K, n_out, q, r = rng.randint(3, 9), rng.randint(1, 3), rng.randint(1, 5), rng.randint(1, 6)
-    n = rng.randint(2, 4 * K + 3)
-    colsc = 10.0 ** rng.uniform(-decades, decades, K) if rng.rand() < 0.6 else np.ones(K)
-    theta = rng.randn(n, K) * colsc
-    A = rng.randn(q, r, n_out * K)
-    if rng.rand() < 0.6:
-        A = A * 10.0 ** rng.uniform(-5, 5, n_out * K)
-    op = CompressedLieOperator.from_tensor(A, n_outputs=n_out)
-    Y = theta @ (rng.randn(n_out, K) / colsc).T + (0.1 * rng.randn(n, n_out) if rng.rand() < 0.5 else 0)
-    alpha = 10.0 ** rng.uniform(-5, 0)
-    return theta, Y, op, alpha
 
 
 def _uncorrected(self, z, y, tolerated=0.0):
@@ -62,7 +47,7 @@ def run(decades, seeds):
     counts = {"shipped": [0, 0, 0, 0.0], "uncorrected": [0, 0, 0, 0.0]}   # wrong, not converged, worst, time
     skipped = 0
     for seed in range(seeds):
-        theta, Y, op, alpha = problem(seed, decades)
+        theta, Y, op, alpha, _ = scaled_problem(seed, decades)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -101,24 +86,12 @@ def run(decades, seeds):
     return counts
 
 
-def _git_revision():
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (rev or "unknown") + ("+changes" if dirty else "")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3000, help="problems per scale (default 3000)")
     args = parser.parse_args()
     log(__doc__.splitlines()[0])
-    log(f"sksym {sksym.__version__} at {_git_revision()}; python {platform.python_version()}, numpy {np.__version__}; "
+    log(f"sksym {sksym.__version__} at {git_revision()}; python {platform.python_version()}, numpy {np.__version__}; "
         f"tol {TOL:g}, seeds 0..{args.seeds - 1}")
     log("shipped: the certificate as released; uncorrected: its dual correction turned off")
     log("")

@@ -77,7 +77,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 import warnings
@@ -91,6 +90,8 @@ from sksym.groups import SE, T
 from sksym.lie import LieDerivative, unisolvent_points
 from sksym.reps import Scalar, V
 from sksym.solvers import CompressedLieOperator, cvxpy_promote, solve_promote
+
+from _revision import git_revision
 
 THRESHOLD = 5e-3
 
@@ -693,19 +694,6 @@ def summarize(rows, log):
         _authors_summary(authors, log)
 
 
-def _git_revision():
-    """The commit the benchmark runs (with '+changes' for a modified tree), or 'unknown'."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (rev or "unknown") + ("+changes" if dirty else "")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=30, help="seeds per configuration (default 30)")
@@ -764,7 +752,7 @@ def main(argv=None):
         if args.search_solver in ("auto", "admm", "newton") else
         f"Recovery study (Otto et al. 2023, E1), binary search with cvxpy + SCS ({args.search_solver})")
     log(f"command: python benchmarks/bench_recovery.py {' '.join(sys.argv[1:] if argv is None else argv)}")
-    log(f"sksym at {_git_revision()}; python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+    log(f"sksym at {git_revision()}; python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
         f"{os.cpu_count()} cores; seeds {seeds[0]}..{seeds[-1]} ({len(seeds)}), r={args.r}, "
         f"threshold {THRESHOLD:g}, solver tol {args.tol:g}, paper protocol's points: {args.paper_points}")
     log("n_recover: median [min-max] over seeds; released: median of the authors' 10 seeds; "

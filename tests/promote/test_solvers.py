@@ -14,6 +14,7 @@ from sksym.solvers import (CompressedLieOperator, PromoteSolution, admm_promote,
 
 OWN_SOLVERS = pytest.mark.parametrize("solve", [admm_promote, newton_promote], ids=["admm", "newton"])
 from sksym.solvers._nuclear import _svt
+from sksym.solvers._random_problems import scaled_problem
 
 
 def _operator(G, m, degree, out=Scalar, seed=1):
@@ -387,6 +388,25 @@ def test_certified_gap_bounds_the_error_at_every_point_it_is_computed(G, m, n, r
         assert smoothing <= gap + 1e-15 * f
 
 
+def _record_penalised_gaps(P, monkeypatch):
+    """A list that receives ``(objective, gap)`` at every penalised
+    certificate Newton computes on the reduced problem ``P``."""
+    import sksym.solvers._newton as newton_module
+    seen = []
+    certify = newton_module._certified_gap
+
+    def record(*args, **kwargs):
+        gap, smoothing, residual = certify(*args, **kwargs)
+        # Newton's unknowns: d times the problem's (d the norms of C's columns),
+        # or orthonormal coordinates of those
+        dual, z = (args[8] if len(args) > 8 else kwargs["data"])[:2]
+        seen.append((P.objective(dual.to_scaled(z) / dual.d), gap))
+        return gap, smoothing, residual
+
+    monkeypatch.setattr(newton_module, "_certified_gap", record)
+    return seen
+
+
 @pytest.mark.parametrize("alpha, n", [(1e-3, 8), (0.1, 20), (1e-5, 30)])
 def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, monkeypatch):
     # the penalised gap adds the data term's share, 1/2 |R(z) - lam|^2
@@ -399,17 +419,7 @@ def test_certified_gap_bounds_the_error_of_penalised_problems(alpha, n, rng, mon
     theta, y, alpha = check_problem(lib.transform(X), y, op, alpha)
     P = reduce_problem(theta, y, op, alpha, False, basis="pivoted")
     f_star = P.objective(newton_module._newton(P, 1e-12, 1000, None)[0])
-    seen = []
-    certify = newton_module._certified_gap
-
-    def record(*args, **kwargs):
-        gap, smoothing, residual = certify(*args, **kwargs)
-        # the solver's unknowns are scaled by the norms d of C's columns
-        dual, z = (args[8] if len(args) > 8 else kwargs["data"])[:2]
-        seen.append((P.objective(dual.to_scaled(z) / dual.d), gap))
-        return gap, smoothing, residual
-
-    monkeypatch.setattr(newton_module, "_certified_gap", record)
+    seen = _record_penalised_gaps(P, monkeypatch)
     for tol in (1e-2, 1e-4, 1e-6, 1e-9):
         assert newton_module._newton(P, tol, 200, None)[2]
     assert len(seen) >= 4
@@ -1317,30 +1327,12 @@ def test_newton_starts_from_the_warm_start(exact_fit, rng, monkeypatch):
                                atol=1e-9 * expected[0])
 
 
-def _scaled_problem(seed, theta_decades=3):
-    """A penalised problem with theta's columns scaled by 1e-3..1e3 (or
-    ``10 ** +-theta_decades``) and the operator's by 1e-5..1e5 (a review's
-    random battery)."""
-    rng = np.random.RandomState(seed)
-    K, n_out, q, r = rng.randint(3, 9), rng.randint(1, 3), rng.randint(1, 5), rng.randint(1, 6)
-    n = rng.randint(2, 4 * K + 3)
-    colsc = 10.0 ** rng.uniform(-theta_decades, theta_decades, K) if rng.rand() < 0.6 else np.ones(K)
-    theta = rng.randn(n, K) * colsc
-    A = rng.randn(q, r, n_out * K)
-    if rng.rand() < 0.6:
-        A = A * 10.0 ** rng.uniform(-5, 5, n_out * K)
-    op = CompressedLieOperator.from_tensor(A, n_outputs=n_out)
-    Y = theta @ (rng.randn(n_out, K) / colsc).T + (0.1 * rng.randn(n, n_out) if rng.rand() < 0.5 else 0)
-    alpha = 10.0 ** rng.uniform(-5, 0)
-    return theta, Y, op, alpha, rng.randn(n_out, K) * 1e8 / colsc
-
-
 def test_newton_penalised_on_badly_scaled_operators():
     # the least-squares start was computed in the scaled coordinates, where
     # cond=1e-12 truncated a Hessian of condition 4e18: a start with H z != g,
     # which the certificate's data term assumes, let a point at 1.08 pass where
     # the optimum is 0.277 (seed 698)
-    theta, y, op, alpha, _ = _scaled_problem(698)
+    theta, y, op, alpha, _ = scaled_problem(698)
     ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
     best = promote_objective(theta, y, op, ref.coef, alpha)
     sol = newton_promote(theta, y, op, alpha, tol=1e-6)
@@ -1358,7 +1350,7 @@ def test_newton_penalised_certificate_holds_on_badly_scaled_theta(seed):
     # converged solution is within tol; where the steps stall on the inaccurate
     # system (seed 2819, 2.2e-4 above the optimum), the problem is solved again
     # in coordinates where [A; alpha C] is orthonormal
-    theta, y, op, alpha, _ = _scaled_problem(seed, theta_decades=5)
+    theta, y, op, alpha, _ = scaled_problem(seed, theta_decades=5)
     ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
     best = promote_objective(theta, y, op, ref.coef, alpha)
     sol = newton_promote(theta, y, op, alpha, tol=1e-6)
@@ -1372,21 +1364,12 @@ def test_penalised_certificate_bounds_the_error_on_badly_scaled_theta(seed, monk
     # (the corrected duals; seed 254 claimed 1.8e-11 where the error was 4.6e-4)
     import sksym.solvers._newton as newton_module
     from sksym.solvers._problem import reduce_problem, target_scale
-    theta, y, op, alpha, _ = _scaled_problem(seed, theta_decades=5)
+    theta, y, op, alpha, _ = scaled_problem(seed, theta_decades=5)
     scale = target_scale(y, alpha, False)
     P = reduce_problem(theta, y / scale, op, alpha / scale, False, basis="pivoted")
     ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
     f_star = P.objective(P.to_z(ref.coef / scale))
-    seen = []
-    certify = newton_module._certified_gap
-
-    def record(*args, **kwargs):
-        gap, smoothing, residual = certify(*args, **kwargs)
-        dual, z = (args[8] if len(args) > 8 else kwargs["data"])[:2]
-        seen.append((P.objective(dual.to_scaled(z) / dual.d), gap))
-        return gap, smoothing, residual
-
-    monkeypatch.setattr(newton_module, "_certified_gap", record)
+    seen = _record_penalised_gaps(P, monkeypatch)
     assert newton_module._newton_or_retry(P, 1e-6, 200, None, None)[2]   # (solved again in orthonormal coordinates)
     assert seen
     f_star = min([f_star] + [f for f, _ in seen])
@@ -1399,7 +1382,7 @@ def test_newton_ignores_a_warm_start_worse_than_its_cold_start(seed):
     # coefficients of 1e8 where theta has a null space: the iterates grew to 1e16,
     # where nothing is computed accurately, and points above the optimum were
     # certified (seed 30: 3.45 against 2.03; 38 of 600 seeds)
-    theta, y, op, alpha, far = _scaled_problem(seed)
+    theta, y, op, alpha, far = scaled_problem(seed)
     cold = newton_promote(theta, y, op, alpha)
     warm = newton_promote(theta, y, op, alpha, warm_start=far)
     assert warm.converged

@@ -1,0 +1,25 @@
+"""Random, badly scaled promote problems, for the tests and benchmarks (private)."""
+
+import numpy as np
+
+from ._nuclear import CompressedLieOperator
+
+
+def scaled_problem(seed, theta_decades=3):
+    """A random penalised problem ``(theta, Y, operator, alpha, far)``: 3-8
+    library features, 1-2 outputs, 1-4 generators; theta's columns scaled by
+    ``10^+-theta_decades`` (in 6 of 10 problems), the operator's by
+    ``1e-5..1e5`` (in 6 of 10), ``alpha`` from ``1e-5`` to 1, and ``far``
+    coefficients of size ``1e8`` (a warm start far from the solution)."""
+    rng = np.random.RandomState(seed)
+    K, n_out, q, r = rng.randint(3, 9), rng.randint(1, 3), rng.randint(1, 5), rng.randint(1, 6)
+    n = rng.randint(2, 4 * K + 3)
+    colsc = 10.0 ** rng.uniform(-theta_decades, theta_decades, K) if rng.rand() < 0.6 else np.ones(K)
+    theta = rng.randn(n, K) * colsc
+    A = rng.randn(q, r, n_out * K)
+    if rng.rand() < 0.6:
+        A = A * 10.0 ** rng.uniform(-5, 5, n_out * K)
+    op = CompressedLieOperator.from_tensor(A, n_outputs=n_out)
+    Y = theta @ (rng.randn(n_out, K) / colsc).T + (0.1 * rng.randn(n, n_out) if rng.rand() < 0.5 else 0)
+    alpha = 10.0 ** rng.uniform(-5, 0)
+    return theta, Y, op, alpha, rng.randn(n_out, K) * 1e8 / colsc
