@@ -1358,6 +1358,20 @@ def test_newton_penalised_certificate_holds_on_badly_scaled_theta(seed):
     assert promote_objective(theta, y, op, sol.coef, alpha) <= best * (1 + 2e-6)
 
 
+@pytest.mark.parametrize("seed", [14, 98, 296])
+def test_newton_rounding_floor_is_that_of_the_current_point(seed):
+    # with a large alpha the least-squares start is far above the optimum, and the
+    # rounding floor of the singular values taken there accepted points above the
+    # optimum (seed 296: 53 times it); the floor is now that of the current point
+    theta, y, op, _, _ = scaled_problem(seed, theta_decades=7)
+    alpha = 1e6
+    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
+    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
+    assert sol.converged
+    assert f <= min(best, f) * (1 + 2e-6)
+
+
 @pytest.mark.parametrize("seed", [254, 2819])
 def test_penalised_certificate_bounds_the_error_on_badly_scaled_theta(seed, monkeypatch):
     # every gap computed is a bound, also where the Newton system is inaccurate
