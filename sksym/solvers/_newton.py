@@ -496,11 +496,14 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     noise = _NOISE * (float(np.linalg.norm(c)) + float(np.linalg.norm(C2)) * float(np.linalg.norm(z)))
     if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal
         return unscaled(z), 0, True
-    # the error of the objective below which nothing is resolved, at the current
-    # point (at the start's, a least-squares start 1e9 times the optimum, with a
-    # large alpha, accepted a point at 4.8 times the optimum)
+    # the error of the objective below which nothing is resolved: that of the
+    # start, or of the current point when smaller (the start's alone, a least-squares
+    # start 1e9 times the optimum with a large alpha, accepted a point at 4.8 times
+    # the optimum; the current point's alone, larger than the start's, accepted 3 tol
+    # at tol=1e-10 with alpha=10)
     C2_norm = float(np.linalg.norm(C2))
     c_norm = float(np.linalg.norm(c))
+    floor_start = alpha * min(q, r) * noise
     if H is not None:
         T_abs, Ys_norm = np.abs(T_data), float(np.linalg.norm(Ys))
     if z0 is not None:
@@ -567,7 +570,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         dX = (C2 @ step).reshape(q, r)
         # (at the rounding level, below which nothing is resolved, an absolute bound:
         # the estimate alone accepted points 1e-4 off there)
-        floor = alpha * min(q, r) * _NOISE * (c_norm + C2_norm * float(np.linalg.norm(z)))
+        floor = min(floor_start, alpha * min(q, r) * _NOISE * (c_norm + C2_norm * float(np.linalg.norm(z))))
         bound = max(tol * abs(size), floor + data_floor)
         accurate = refine = False
         if estimate <= bound:
@@ -710,8 +713,11 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
     ``alpha (sum s - sum_i s_i Y1_ii / nu)`` plus, penalised, ``1/2 |R(z) -
     lam / nu|^2`` with ``lam`` the residuals ``R(z + dz)``, ``Y1`` and ``lam``
     first corrected so that ``A^T lam = alpha C^T Y1`` holds exactly
-    (``data = (dual, z, dz)``, ``dual`` a :class:`_DataDual`; the penalised
-    bound is then rigorous whatever the step's accuracy). In the singular basis ``Y1`` is
+    (``data = (dual, z, dz, budget)``, ``dual`` a :class:`_DataDual`, which
+    corrects when the condition's residual times ``|z|`` exceeds ``budget``; the
+    penalised bound is then rigorous whatever the step's accuracy, and the third
+    value returned is the share of the gap that the correction added). In the
+    singular basis ``Y1`` is
     ``[D | R]``: ``D`` from ``E = U^T dX V_q`` and the divided differences,
     ``R = diag(1 / sq) U^T dX V_perp``; ``R V_perp^T`` needs only ``V_q``.
 
@@ -750,10 +756,10 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
         if corrected:
             # the share of the gap that the correction adds: the uncorrected gap,
             # which assumed the condition, is not a bound
-            residual = -_duality_gap(Y1, paired, total, alpha, s, Vq, dual.residual(z), dual.residual(z + dz))
+            residual = -_duality_gap(Y1, paired, total, alpha, dual.residual(z), dual.residual(z + dz))
             Y1 = U.T @ y.reshape(q, -1)
             paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
-        gap = _duality_gap(Y1, paired, total, alpha, s, Vq, dual.residual(z), lam)
+        gap = _duality_gap(Y1, paired, total, alpha, dual.residual(z), lam)
         if corrected:
             residual = max(residual + gap, 0.0)
         return gap, smoothing, residual
@@ -771,7 +777,7 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
     return gap, smoothing, residual
 
 
-def _duality_gap(Y1, paired, total, alpha, s, Vq, R, lam):
+def _duality_gap(Y1, paired, total, alpha, R, lam):
     """The penalised gap ``alpha (sum s - <Y1, X> / nu) + |R - lam / nu|^2 / 2``
     (``nu = max(1, ||Y1||_2)``; ``R`` the residuals, ``lam`` the data dual)."""
     nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
