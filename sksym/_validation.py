@@ -64,10 +64,10 @@ def resolve_reps(group, input_rep, output_rep, n_features, n_outputs=None):
     return group, in_rep, out_rep
 
 
-def check_library(library, X, default_degree=2, return_features=False):
+def check_library(library, X, default_degree=2):
     """Clone and fit the library on ``X`` (default ``PolynomialFeatures(2)``);
-    with ``return_features``, also its features on ``X`` (checked here, so that
-    the caller need not transform ``X`` again), as a float array."""
+    return it and its features on ``X`` as a float array (checked here, so that
+    the caller need not transform ``X`` again)."""
     if library is None:
         library = PolynomialFeatures(degree=default_degree)
     if not (hasattr(library, "fit") and hasattr(library, "transform")):
@@ -92,9 +92,7 @@ def check_library(library, X, default_degree=2, return_features=False):
     if not np.issubdtype(theta.dtype, np.number) or not np.all(np.isfinite(theta)):
         raise ValueError(f"library {name} produced non-finite values on the training inputs "
                          "(e.g. a log or 1/x outside its domain); restrict the inputs or the functions.")
-    if return_features:
-        return library, np.asarray(theta, dtype=float)
-    return library
+    return library, np.asarray(theta, dtype=float)
 
 
 def check_tol(tol, name="tol"):

@@ -47,7 +47,7 @@ def test_check_library_returns_the_features_it_checked():
     from sklearn.preprocessing import PolynomialFeatures
     from sksym._validation import check_library
     X = np.random.RandomState(0).uniform(-1, 1, size=(20, 2)).astype(np.float32)
-    library, theta = check_library(PolynomialFeatures(3), X, return_features=True)
+    library, theta = check_library(PolynomialFeatures(3), X)
     assert theta.dtype == np.float64
     np.testing.assert_array_equal(theta, library.transform(X))
-    assert check_library(None, X).degree == 2
+    assert check_library(None, X)[0].degree == 2

@@ -538,7 +538,7 @@ class SymmetryDiscovery(BaseEstimator):
                 return _refit_draws(est, est_fitted, X, y, Y, points, in_rep, out_rep, W, M, rng)
 
             return M, None, _reference_scale(op, out_rep, W, op.theta @ W.T), estimator_noise, None
-        self.library_, theta = check_library(self.library, X, return_features=True)
+        self.library_, theta = check_library(self.library, X)
         K = theta.shape[1]
         if n <= K:
             warnings.warn(
@@ -579,7 +579,7 @@ class SymmetryDiscovery(BaseEstimator):
             self.library_ = StandardizedPolynomialFeatures(degree).fit(X)
             theta = np.asarray(self.library_.transform(X), dtype=float)
         else:
-            self.library_, theta = check_library(lib, X, return_features=True)
+            self.library_, theta = check_library(lib, X)
         if n <= theta.shape[1]:
             warnings.warn(
                 f"{n} samples for {theta.shape[1]} library features: any {n} points satisfy "

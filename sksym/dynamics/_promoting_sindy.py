@@ -319,7 +319,7 @@ default="finite_difference"
         n, d = X.shape
         n_out = Y.shape[1]
         self.candidates_, self.state_rep_, self.output_rep_ = self._reps(d, n_out)
-        self.library_, theta = check_library(self.library, X, return_features=True)
+        self.library_, theta = check_library(self.library, X)
         K = theta.shape[1]
         with _single_thread_blas():
             points = _operator_points(self.library_, X)

@@ -305,7 +305,7 @@ default="finite_difference"
         self.group_, self.state_rep_, self.output_rep_ = resolve_vector_field_reps(
             self.group, self.state_rep, X.shape[1], Y.shape[1]
         )
-        self.library_, theta = check_library(self.library, X, return_features=True)
+        self.library_, theta = check_library(self.library, X)
         with _single_thread_blas():
             basis = np.array(equivariant_model_basis(self.library_, self.state_rep_,
                                                      self.output_rep_, X, tol))

@@ -127,7 +127,7 @@ class SymmetricRidge(DictionaryRegressor):
         self.group_, self.input_rep_, self.output_rep_ = resolve_reps(
             self.group, self.input_rep, self.output_rep, X.shape[1], n_out
         )
-        self.library_, theta = check_library(self.library, X, return_features=True)
+        self.library_, theta = check_library(self.library, X)
         if not (theta.flags.owndata and theta.flags.writeable):
             theta = theta.copy()              # _solve centers it in place
         basis = equivariant_model_basis(self.library_, self.input_rep_, self.output_rep_, X, tol)

@@ -377,7 +377,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         self.candidates_, self.input_rep_, self.output_rep_ = resolve_reps(
             candidates, self.input_rep, self.output_rep, X.shape[1], Y.shape[1]
         )
-        self.library_, theta = check_library(self.library, X, return_features=True)
+        self.library_, theta = check_library(self.library, X)
         _warn_if_far_from_the_box(X, self.library_)
         lie_derivative, operator = _build_operator(self.library_, self.input_rep_, self.output_rep_, X, self._seed())
         previous = getattr(self, "_solution", None) if self.warm_start else None

@@ -887,8 +887,8 @@ def _orthonormal_penalised(C, H, g, dual):
     has orthonormal columns (``z[piv] = R^-1 u``, from the pivoted QR of
     :class:`_DataDual`): there the Newton system is well conditioned whatever
     the scales of theta's and the operator's columns (theta's columns at
-    1e-5..1e5 left the steps stalled 2.2e-4 above the optimum, and up to 3.7
-    times above it at 1e-7..1e7). Directions that move neither term are 0.
+    1e-5..1e5 left the steps stalled 2.2e-4 above the optimum, and at
+    1e-7..1e7 up to 6.5 times above it). Directions that move neither term are 0.
     Returns ``C``, ``H``, ``g`` and the dual in those coordinates and the map
     from the scaled unknowns to them."""
     q, r, nz = C.shape
