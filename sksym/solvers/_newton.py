@@ -570,8 +570,10 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         dX = (C2 @ step).reshape(q, r)
         # (at the rounding level, below which nothing is resolved, an absolute bound:
         # the estimate alone accepted points 1e-4 off there)
-        floor = min(floor_start, alpha * min(q, r) * _NOISE * (c_norm + C2_norm * float(np.linalg.norm(z))))
-        bound = max(tol * abs(size), floor + data_floor)
+        bound = max(tol * abs(size), floor_start + data_floor)
+        if estimate <= bound:      # (the current point's floor only where it could matter)
+            floor = min(floor_start, alpha * min(q, r) * _NOISE * (c_norm + C2_norm * float(np.linalg.norm(z))))
+            bound = max(tol * abs(size), floor + data_floor)
         accurate = refine = False
         if estimate <= bound:
             gap, smoothing, dual_residual = _certified_gap(
