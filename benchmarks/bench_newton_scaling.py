@@ -39,8 +39,8 @@ def log(msg=""):
     print(msg, flush=True)
 
 
-def _uncorrected(self, z, y, tolerated=0.0):
-    return self.residual(z), y, False        # no correction, and no solve in orthonormal coordinates
+def _uncorrected(self, lam1, y, tolerated=0.0):
+    return lam1, y, False        # no correction, and no solve in orthonormal coordinates
 
 
 def run(decades, seeds):

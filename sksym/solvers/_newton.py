@@ -493,7 +493,12 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     # ||c|| + ||C|| ||z||, which cancel when the start is (nearly) symmetric;
     # below it the smoothing cannot resolve anything (and an optimum of
     # nuclear norm zero has no relative accuracy to reach)
-    noise = _NOISE * (float(np.linalg.norm(c)) + float(np.linalg.norm(C2)) * float(np.linalg.norm(z)))
+    c_norm, C2_norm = float(np.linalg.norm(c)), float(np.linalg.norm(C2))
+
+    def rounding_level(z):
+        return _NOISE * (c_norm + C2_norm * float(np.linalg.norm(z)))
+
+    noise = rounding_level(z)
     if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal
         return unscaled(z), 0, True
     # the error of the objective below which nothing is resolved: that of the
@@ -501,8 +506,6 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     # start 1e9 times the optimum with a large alpha, accepted a point at 4.8 times
     # the optimum; the current point's alone, larger than the start's, accepted 3 tol
     # at tol=1e-10 with alpha=10)
-    C2_norm = float(np.linalg.norm(C2))
-    c_norm = float(np.linalg.norm(c))
     floor_start = alpha * min(q, r) * noise
     if H is not None:
         T_abs, Ys_norm = np.abs(T_data), float(np.linalg.norm(Ys))
@@ -572,7 +575,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         # the estimate alone accepted points 1e-4 off there)
         bound = max(tol * abs(size), floor_start + data_floor)
         if estimate <= bound:      # (the current point's floor only where it could matter)
-            floor = min(floor_start, alpha * min(q, r) * _NOISE * (c_norm + C2_norm * float(np.linalg.norm(z))))
+            floor = min(floor_start, alpha * min(q, r) * rounding_level(z))
             bound = max(tol * abs(size), floor + data_floor)
         accurate = refine = False
         if estimate <= bound:
@@ -753,15 +756,16 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
         # linear optimality condition, which the Newton system meets only as far as
         # it was solved accurately (see _DataDual)
         dual, z, dz, budget = data
-        lam, y, corrected = dual.feasible(z + dz, (U @ Y1).ravel(),
+        R_z, lam1 = dual.residual(z), dual.residual(z + dz)
+        lam, y, corrected = dual.feasible(lam1, (U @ Y1).ravel(),
                                           budget / max(float(np.linalg.norm(z)), 1e-300))
         if corrected:
             # the share of the gap that the correction adds: the uncorrected gap,
             # which assumed the condition, is not a bound
-            residual = -_duality_gap(Y1, paired, total, alpha, dual.residual(z), dual.residual(z + dz))
+            residual = -_duality_gap(Y1, paired, total, alpha, R_z, lam1)
             Y1 = U.T @ y.reshape(q, -1)
             paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
-        gap = _duality_gap(Y1, paired, total, alpha, dual.residual(z), lam)
+        gap = _duality_gap(Y1, paired, total, alpha, R_z, lam)
         if corrected:
             residual = max(residual + gap, 0.0)
         return gap, smoothing, residual
@@ -772,17 +776,22 @@ def _certified_gap(U, s, Vt, sq, plus, times, dX, alpha, data=None, range_basis=
         y -= range_basis @ (range_basis.T @ y)
         Y1 = U.T @ y.reshape(q, -1)
         paired = float(s @ np.einsum("ij,ij->i", Y1, Vq))
-    nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
+    nu = _dual_scale(Y1)
     gap = alpha * (total - paired / nu)
     if C2 is not None:
         residual = alpha * float(np.linalg.norm(C2.T @ (U @ Y1).ravel())) / nu
     return gap, smoothing, residual
 
 
+def _dual_scale(Y1):
+    """``nu = max(1, ||Y1||_2)``, which scales ``Y1`` into the dual's unit ball."""
+    return max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
+
+
 def _duality_gap(Y1, paired, total, alpha, R, lam):
     """The penalised gap ``alpha (sum s - <Y1, X> / nu) + |R - lam / nu|^2 / 2``
     (``nu = max(1, ||Y1||_2)``; ``R`` the residuals, ``lam`` the data dual)."""
-    nu = max(1.0, float(np.sqrt(max(np.linalg.eigvalsh(Y1 @ Y1.T)[-1], 0.0))))
+    nu = _dual_scale(Y1)
     e = R - lam / nu
     return alpha * (total - paired / nu) + 0.5 * float(np.sum(e * e))
 
@@ -862,17 +871,16 @@ class _DataDual:
         new._factor = np.eye(R.shape[0]), np.arange(R.shape[0])
         return new
 
-    def feasible(self, z, y, tolerated=0.0):
-        """``(lam, y)`` from ``lam1 = R(z)`` and ``y`` (``vec(Y1)``) with
-        ``A^T lam = alpha C^T y`` (up to rounding), and whether they were
-        corrected: not when the residual of that condition is at most
+    def feasible(self, lam1, y, tolerated=0.0):
+        """``(lam, y)`` from ``lam1`` (the residuals ``R(z + dz)``) and ``y``
+        (``vec(Y1)``) with ``A^T lam = alpha C^T y`` (up to rounding), and
+        whether they were corrected: not when the residual of that condition is at most
         ``tolerated`` (its product with the solution's size, like the exact
         fit's check, is then a small share of the bound: the factorisation
         costs up to a Newton step, and well scaled problems never need it)."""
-        lam = self.residual(z)
-        rho = self._data_adjoint(lam) - self.alpha * (self.C2.T @ y)
+        rho = self._data_adjoint(lam1) - self.alpha * (self.C2.T @ y)
         if float(np.linalg.norm(rho)) <= tolerated:
-            return lam, y, False
+            return lam1, y, False
         R, piv = self._triangular()
         w = np.zeros(rho.size)
         # a basic solution of (S^T S) w = rho over the pivoted columns (rho lies in
@@ -880,7 +888,7 @@ class _DataDual:
         # orthogonal to both terms of rho)
         u = scipy.linalg.solve_triangular(R, rho[piv], trans="T", check_finite=False)
         w[piv] = scipy.linalg.solve_triangular(R, u, check_finite=False)
-        lam = lam - self.T @ (self.to_scaled(w) / self.d).reshape(self.n_out, self.K).T
+        lam = lam1 - self.T @ (self.to_scaled(w) / self.d).reshape(self.n_out, self.K).T
         return lam, y + self.alpha * (self.C2 @ w), True
 
 
