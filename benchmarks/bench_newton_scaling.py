@@ -7,12 +7,24 @@ generators, operators with columns scaled by ``1e-5..1e5``, ``alpha`` from
 5 and 7, solved by ``sksym.solvers.newton_promote`` at ``tol=1e-6`` and by
 cvxpy + Clarabel at ``1e-12``, side by side in one run. A solve is *wrongly
 certified* when it says ``converged`` but its objective is more than
-``2 tol`` (relative) above the best of the two, and more than ``1e-9``
+``2 tol`` (relative) above the best of the two, more than ``1e-9``
 of ``|Y|^2 / 2`` above it (objectives at the rounding level of the targets
-have no relative accuracy). Each battery runs twice: as shipped, and with
+have no relative accuracy), and more than the rounding level of evaluating
+``alpha ||M(W)||_*`` (``alpha min(q, r) 8 eps`` times the size of the terms
+``|A| |vec W|`` that make up ``M(W)``, ``A`` the operator: where they cancel
+to nearly zero, the objective of coefficients equal to 12 digits differs by
+that much). Each battery runs twice: as shipped, and with
 the certificate's correction of the dual variables turned off (the bound then
 assumes that the Newton system was solved exactly, as before the correction
 was added), so the correction's effect is measured on the same problems.
+
+Then the correction's cost: penalised solves of regressor-sized problems
+(``phi(u . x)`` with noise, ``PolynomialFeatures`` libraries, ``SE(m)`` or
+``T(m)`` candidates, the box-measure operator that
+``SymmetryPromotingRegressor`` uses), timed as shipped and with the correction
+turned off, interleaved, median of 7; the operator's triangular factor is
+cached on it after the first solve (as in a grid over ``alpha``), so these are
+the times of later solves.
 
 Usage: ``python benchmarks/bench_newton_scaling.py [--seeds N]`` (default
 3000 problems per scale; about 2 minutes on the 2-core reference machine).
@@ -39,8 +51,15 @@ def log(msg=""):
     print(msg, flush=True)
 
 
-def _uncorrected(self, lam1, y, tolerated=0.0):
-    return lam1, y, False        # no correction, and no solve in orthonormal coordinates
+def _uncorrected(self, lam1, y):
+    return lam1, y               # no correction, and no solve in orthonormal coordinates
+
+
+def _operator_rounding(op, alpha, solutions):
+    """The rounding level of ``alpha ||M(W)||_*`` at the largest of the solutions' terms."""
+    A = np.abs(op.tensor.reshape(-1, op.tensor.shape[2]))
+    terms = max(float(np.linalg.norm(A @ np.abs(s.coef.ravel()))) for s in solutions)
+    return alpha * min(op.n_generators, op.rank) * 8 * np.finfo(float).eps * terms
 
 
 def run(decades, seeds):
@@ -69,7 +88,7 @@ def run(decades, seeds):
                     newton_module._DataDual.feasible = feasible
         values = {mode: promote_objective(theta, Y, op, s.coef, alpha) for mode, s in sols.items()}
         best = min([promote_objective(theta, Y, op, ref.coef, alpha)] + list(values.values()))
-        floor = 1e-9 * 0.5 * float(np.sum(Y ** 2))
+        floor = max(1e-9 * 0.5 * float(np.sum(Y ** 2)), _operator_rounding(op, alpha, [ref] + list(sols.values())))
         for mode, sol in sols.items():
             excess = values[mode] - best
             if not sol.converged:
@@ -86,6 +105,53 @@ def run(decades, seeds):
     return counts
 
 
+def _regressor_problems():
+    """``(label, theta, y, operator, alpha)`` of regressor-sized penalised problems."""
+    from sklearn.preprocessing import PolynomialFeatures
+
+    from sksym.groups import SE, T
+    from sksym.lie import LieDerivative
+    from sksym.reps import Scalar, V
+    from sksym.solvers import CompressedLieOperator
+
+    out = []
+    for m, degree, n, group, alphas in ((8, 2, 40, SE, (1e-5, 1e-3, 1e-1)), (6, 3, 200, SE, (1e-4, 1e-2)),
+                                        (10, 2, 300, SE, (1e-3,)), (4, 4, 100, T, (1e-3,)),
+                                        (5, 3, 1000, SE, (1e-3,))):
+        rng = np.random.RandomState(0)
+        u = rng.normal(size=m)
+        u /= np.linalg.norm(u)
+        X = rng.uniform(-1, 1, size=(n, m))
+        y = 0.5 + X @ u - 0.8 * (X @ u) ** 2 + 0.02 * rng.normal(size=n)
+        library = PolynomialFeatures(degree).fit(X)
+        op = CompressedLieOperator(LieDerivative(library, V(group(m)), Scalar(group(m))), measure="box")
+        for alpha in alphas:
+            out.append((f"{group.__name__}({m}) degree {degree}, n={n}", library.transform(X), y, op, alpha))
+    return out
+
+
+def correction_cost(reps=7):
+    log("The correction's cost (ms per solve, median of 7; shipped / uncorrected):")
+    for label, theta, y, op, alpha in _regressor_problems():
+        times = {"shipped": [], "uncorrected": []}
+        steps = {}
+        for rep in range(reps):
+            for mode in (list(times) if rep % 2 == 0 else list(times)[::-1]):
+                feasible = newton_module._DataDual.feasible
+                if mode == "uncorrected":
+                    newton_module._DataDual.feasible = _uncorrected
+                try:
+                    t0 = time.perf_counter()
+                    sol = newton_promote(theta, y, op, alpha, tol=TOL)
+                    times[mode].append(time.perf_counter() - t0)
+                finally:
+                    newton_module._DataDual.feasible = feasible
+                steps[mode] = sol.n_iter
+        a, b = (1e3 * float(np.median(times[mode])) for mode in times)
+        log(f"  {label:<28} alpha {alpha:.0e}: {a:6.1f} / {b:6.1f} ms  ({a / b:.2f}x; "
+            f"{steps['shipped']} / {steps['uncorrected']} steps)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3000, help="problems per scale (default 3000)")
@@ -98,6 +164,8 @@ def main():
     start = time.perf_counter()
     for decades in (3, 5, 7):
         run(decades, args.seeds)
+    log("")
+    correction_cost()
     log("")
     log(f"Total {time.perf_counter() - start:.0f} s.")
 

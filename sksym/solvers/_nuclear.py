@@ -296,6 +296,19 @@ class CompressedLieOperator:
             self._gram_cache = G
         return G
 
+    def _column_factor(self):
+        """A triangular ``R`` with ``R^T R = A^T A`` (``A`` the operator as a
+        ``(q rank, p)`` matrix; ``min(q rank, p)`` rows), from a QR factorisation
+        (cached: Newton's penalised certificate needs it at every solve, and a
+        grid of ``alpha`` solves with one operator)."""
+        R = getattr(self, "_column_factor_cache", None)
+        if R is None:
+            from ._newton import _r_factor
+            R = _r_factor(self.tensor.reshape(-1, self.tensor.shape[2]))
+            R.setflags(write=False)
+            self._column_factor_cache = R
+        return R
+
     def _kernel(self):
         """Orthonormal basis (columns) of the coefficient vectors that every Lie
         derivative maps to zero, shape ``(n_outputs * K, a)`` (the library's

@@ -1358,6 +1358,43 @@ def test_newton_penalised_certificate_holds_on_badly_scaled_theta(seed):
     assert promote_objective(theta, y, op, sol.coef, alpha) <= best * (1 + 2e-6)
 
 
+def test_newton_penalised_certificate_when_the_optimum_is_far_larger_than_the_start():
+    # two columns of theta of size 1e-6: the optimum has coefficients of 1e6 on them,
+    # the start and the certified point 1e-3. The certificate corrected its duals
+    # only when the condition's residual times |z| (the current point's size)
+    # exceeded a tenth of the tolerance, and <residual, z* - z> is what counts:
+    # a point 3.6 times the optimum was certified (alpha 448.5). It corrects always
+    theta, y, op, _, _ = scaled_problem(2273, theta_decades=7)
+    alpha = 448.5
+    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
+    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
+    assert sol.converged
+    assert f <= min(best, f) * (1 + 2e-6)
+
+
+def test_newton_penalised_with_a_repeated_column():
+    # a column of theta repeated, with the operator's column: the direction that
+    # changes the two coefficients in opposite ways moves neither term. The QR
+    # factor of the certificate's correction kept it (rank decided at 1e-300 of the
+    # largest pivot), and the solve in orthonormal coordinates moved along its
+    # rounding to coefficients of 2e16: a point 1.5 times the optimum was certified
+    theta, y, op, alpha, _ = scaled_problem(2731, theta_decades=3)
+    theta = theta.copy()
+    theta[:, 6] = theta[:, 3]
+    tensor = op.tensor.copy()
+    K = theta.shape[1]
+    for o in range(op.n_outputs):
+        tensor[:, :, o * K + 6] = tensor[:, :, o * K + 3]
+    op = CompressedLieOperator.from_tensor(tensor, n_outputs=op.n_outputs)
+    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
+    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
+    assert sol.converged
+    assert f <= min(best, f) * (1 + 2e-6)
+    assert np.max(np.abs(sol.coef)) < 1e3 * np.max(np.abs(ref.coef))
+
+
 @pytest.mark.parametrize("seed", [14, 98, 296])
 def test_newton_rounding_floor_is_that_of_the_current_point(seed):
     # with a large alpha the least-squares start is far above the optimum, and the
