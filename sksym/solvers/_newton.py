@@ -100,9 +100,10 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     solved; when its residual could matter (an operator with columns from
     1e-5 to 1e5), the problem is solved again over an orthonormal basis of
     that range (a QR factorisation), where the dual is projected exactly. In
-    the penalised form the data term's dual and the nuclear norm's are then
-    corrected onto their linear condition (a QR factorisation of the data map
-    stacked on ``alpha`` times the operator), so the gap stays a bound, and
+    the penalised form the data term's dual and the nuclear norm's are
+    corrected onto their linear condition wherever the gap is computed (a QR
+    factorisation of the data map stacked on ``alpha`` times the operator, per
+    solve; the operator's own factor is cached on it), so the gap stays a bound, and
     where that correction keeps a stalled gap above ``tol`` the problem is
     solved again in the coordinates where that stacked map is orthonormal.
 
