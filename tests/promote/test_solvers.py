@@ -1373,6 +1373,42 @@ def test_newton_penalised_certificate_when_the_optimum_is_far_larger_than_the_st
     assert f <= min(best, f) * (1 + 2e-6)
 
 
+@pytest.mark.parametrize("n, decades, gram, qr", [
+    (40, 0, True, False),     # tall, well conditioned: theta's factor from its Gram matrix
+    (40, 0, False, True),     # tall, no Gram matrix given: a QR factorisation
+    (40, 6, True, True),      # tall, columns of 1e-6..1e6 with a nearly dependent pair: QR
+    (6, 0, True, True),       # wide: QR
+])
+def test_data_dual_correction_meets_its_condition(n, decades, gram, qr, rng, monkeypatch):
+    # the certificate's corrected duals satisfy A^T lam = alpha C^T y to rounding,
+    # whichever factor of theta the correction used (the Gram matrix's Cholesky
+    # factor has an error of eps cond^2, and on the nearly dependent pair the QR
+    # path left 4e-11 of the terms: a second correction removes both)
+    import sksym.solvers._newton as newton_module
+    factored = []
+    r_factor = newton_module._r_factor
+    monkeypatch.setattr(newton_module, "_r_factor", lambda M: factored.append(M.shape) or r_factor(M))
+    K, n_out, q, r = 10, 2, 3, 7
+    theta = rng.normal(size=(n, K))
+    if decades:
+        theta[:, 1] = theta[:, 0] + 1e-7 * rng.normal(size=n)
+        theta *= 10.0 ** rng.uniform(-decades, decades, K)
+    T = theta / np.sqrt(n)
+    C2 = rng.normal(size=(q * r, n_out * K))
+    d = np.sqrt(np.einsum("ij,ij->j", C2, C2))
+    C2 /= d
+    alpha = 0.3
+    dual = newton_module._DataDual(T, rng.normal(size=(n, n_out)), d, C2, alpha,
+                                   gram=(lambda: T.T @ T) if gram else None)
+    lam1, y = rng.normal(size=(n, n_out)), rng.normal(size=q * r)
+    lam, y2 = dual.feasible(lam1, y)
+    assert ((n, K) in factored) == qr
+    residual = dual._data_adjoint(lam) - alpha * (C2.T @ y2)
+    terms = np.abs(dual._data_adjoint(np.abs(lam))) + alpha * (np.abs(C2).T @ np.abs(y2))
+    assert np.max(np.abs(residual) / terms) < 1e-12
+    assert np.max(np.abs(dual._data_adjoint(lam1) - alpha * (C2.T @ y))) > 1e-3   # it was not met
+
+
 def test_newton_penalised_with_a_repeated_column():
     # a column of theta repeated, with the operator's column: the direction that
     # changes the two coefficients in opposite ways moves neither term. The QR
