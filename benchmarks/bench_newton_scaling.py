@@ -10,13 +10,19 @@ certified* when it says ``converged`` but its objective is more than
 ``2 tol`` (relative) above the best of the two, more than ``1e-9``
 of ``|Y|^2 / 2`` above it (objectives at the rounding level of the targets
 have no relative accuracy), and more than the rounding level of evaluating
-``alpha ||M(W)||_*`` (``alpha min(q, r) 8 eps`` times the size of the terms
+the objective (``alpha min(q, r) 8 eps`` times the size of the terms
 ``|A| |vec W|`` that make up ``M(W)``, ``A`` the operator: where they cancel
 to nearly zero, the objective of coefficients equal to 12 digits differs by
-that much). Each battery runs twice: as shipped, and with
+that much; and the data term's, ``8 eps |R| || |theta| |W|^T || / n``, ``R``
+the residuals: an optimum with coefficients of ``2e8`` that cancel on
+columns of ``7e4`` is evaluated to ``1e-3``). Each battery runs twice: as shipped, and with
 the certificate's correction of the dual variables turned off (the bound then
 assumes that the Newton system was solved exactly, as before the correction
 was added), so the correction's effect is measured on the same problems.
+A fourth battery repeats a column of theta, exactly or to ``1e-16..1e-11``
+(``sksym.solvers._random_problems.repeated_problem``): directions that (nearly)
+move neither term, which the correction leaves out below ``1e-13`` of its
+columns.
 
 Then the correction's cost: penalised solves of regressor-sized problems
 (``phi(u . x)`` with noise, ``PolynomialFeatures`` libraries, ``SE(m)`` or
@@ -40,7 +46,7 @@ import numpy as np
 import sksym
 import sksym.solvers._newton as newton_module
 from sksym.solvers import cvxpy_promote, newton_promote, promote_objective
-from sksym.solvers._random_problems import scaled_problem
+from sksym.solvers._random_problems import repeated_problem, scaled_problem
 
 from _revision import git_revision
 
@@ -55,18 +61,29 @@ def _uncorrected(self, lam1, y):
     return lam1, y               # no correction, and no solve in orthonormal coordinates
 
 
-def _operator_rounding(op, alpha, solutions):
-    """The rounding level of ``alpha ||M(W)||_*`` at the largest of the solutions' terms."""
+def _rounding(theta, Y, op, alpha, solutions):
+    """The rounding level of evaluating the objective at the largest of the
+    solutions' terms: ``alpha ||M(W)||_*`` and the data term (residuals known
+    to ``8 eps`` times the terms of ``theta W^T``)."""
     A = np.abs(op.tensor.reshape(-1, op.tensor.shape[2]))
-    terms = max(float(np.linalg.norm(A @ np.abs(s.coef.ravel()))) for s in solutions)
-    return alpha * min(op.n_generators, op.rank) * 8 * np.finfo(float).eps * terms
+    eps = 8 * np.finfo(float).eps
+    level = 0.0
+    for s in solutions:
+        terms = float(np.linalg.norm(A @ np.abs(s.coef.ravel())))
+        residual = np.linalg.norm(Y.reshape(len(Y), -1) - theta @ s.coef.T)
+        data = residual * eps * float(np.linalg.norm(np.abs(theta) @ np.abs(s.coef).T)) / len(Y)
+        level = max(level, alpha * min(op.n_generators, op.rank) * eps * terms + data)
+    return level
 
 
 def run(decades, seeds):
     counts = {"shipped": [0, 0, 0, 0.0], "uncorrected": [0, 0, 0, 0.0]}   # wrong, not converged, worst, time
     skipped = 0
     for seed in range(seeds):
-        theta, Y, op, alpha, _ = scaled_problem(seed, decades)
+        if decades is None:
+            theta, Y, op, alpha = repeated_problem(seed)
+        else:
+            theta, Y, op, alpha, _ = scaled_problem(seed, decades)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -88,7 +105,7 @@ def run(decades, seeds):
                     newton_module._DataDual.feasible = feasible
         values = {mode: promote_objective(theta, Y, op, s.coef, alpha) for mode, s in sols.items()}
         best = min([promote_objective(theta, Y, op, ref.coef, alpha)] + list(values.values()))
-        floor = max(1e-9 * 0.5 * float(np.sum(Y ** 2)), _operator_rounding(op, alpha, [ref] + list(sols.values())))
+        floor = max(1e-9 * 0.5 * float(np.sum(Y ** 2)), _rounding(theta, Y, op, alpha, [ref] + list(sols.values())))
         for mode, sol in sols.items():
             excess = values[mode] - best
             if not sol.converged:
@@ -97,8 +114,9 @@ def run(decades, seeds):
                 counts[mode][0] += 1
                 counts[mode][2] = max(counts[mode][2], excess / abs(best))
     n = seeds - skipped
-    log(f"library columns scaled by 1e-{decades}..1e{decades}: {n} problems ({skipped} without a "
-        f"Clarabel reference)")
+    what = ("a library column repeated, exactly or to 1e-16..1e-11" if decades is None
+            else f"library columns scaled by 1e-{decades}..1e{decades}")
+    log(f"{what}: {n} problems ({skipped} without a Clarabel reference)")
     for mode, (wrong, nc, worst, t) in counts.items():
         log(f"  {mode:<12} wrongly certified {wrong:4d} (worst {worst:.1e} above the best)   "
             f"not converged {nc:4d}   Newton time {t:6.1f} s")
@@ -117,7 +135,8 @@ def _regressor_problems():
     out = []
     for m, degree, n, group, alphas in ((8, 2, 40, SE, (1e-5, 1e-3, 1e-1)), (6, 3, 200, SE, (1e-4, 1e-2)),
                                         (10, 2, 300, SE, (1e-3,)), (4, 4, 100, T, (1e-3,)),
-                                        (5, 3, 1000, SE, (1e-3,))):
+                                        (5, 3, 1000, SE, (1e-3,)), (5, 3, 5000, SE, (1e-3,)),
+                                        (5, 3, 20000, SE, (1e-3,)), (8, 2, 20000, SE, (1e-3,))):
         rng = np.random.RandomState(0)
         u = rng.normal(size=m)
         u /= np.linalg.norm(u)
@@ -162,7 +181,7 @@ def main():
     log("shipped: the certificate as released; uncorrected: its dual correction turned off")
     log("")
     start = time.perf_counter()
-    for decades in (3, 5, 7):
+    for decades in (3, 5, 7, None):
         run(decades, args.seeds)
     log("")
     correction_cost()

@@ -317,6 +317,7 @@ def _symmetric(upper):
 
 _syrk, _syr2k = scipy.linalg.blas.get_blas_funcs(("syrk", "syr2k"), dtype=np.float64)
 _geqrf, _trcon = scipy.linalg.lapack.get_lapack_funcs(("geqrf", "trcon"), dtype=np.float64)
+_CORRECTION_RCOND = 1e-13    # directions of [A; alpha C] (unit columns) kept by the correction
 _GRAM_RCOND = 1e-3            # theta's factor from its Gram matrix when (unit columns) this well conditioned
 _gesdd, _gesdd_lwork, _potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(
     ("gesdd", "gesdd_lwork", "potrf", "potrs"), dtype=np.float64)
@@ -869,16 +870,23 @@ class _DataDual:
                 C2 = _r_factor(C2) if self.column_factor is None else self.column_factor()
             S = np.vstack([A, self.alpha * C2])
             # columns scaled to norm 1 first, so that the rank is decided relative
-            # to each column's size: directions that move neither term (a column of
-            # theta repeated, with the operator's column) are left out, where a
-            # threshold at 1e-300 kept them, and u along them (rounding in C and H)
-            # became coefficients of 2e16 (a point 1.5 times the optimum certified)
+            # to each column's size, and directions that nearly move neither term
+            # (to _CORRECTION_RCOND of the columns) are left out: along them the
+            # correction is the rounding of the condition's residual divided by
+            # their size, and u the rounding of C and H. A threshold at 1e-300 kept
+            # a repeated column of theta (with the operator's), one at eps
+            # max(shape) columns equal to 1e-13: the correction made the residual
+            # worse (1e-12 to 4.5), and the solve in orthonormal coordinates went
+            # to coefficients of 1e16 (points 1.5 and 870 times the optimum
+            # certified). Moving along such a direction changes the objective by
+            # at most 1e-8 of the coefficients' change relative to the columns.
             e = np.sqrt(np.einsum("ij,ij->j", S, S))
             e[e == 0.0] = 1.0
             R, piv = scipy.linalg.qr(S / e, mode="r", pivoting=True, check_finite=False)
             diag = np.abs(np.diag(R))
-            k = int(np.sum(diag > diag[0] * max(S.shape) * np.finfo(float).eps)) if diag.size else 0
+            k = int(np.sum(diag > diag[0] * _CORRECTION_RCOND)) if diag.size else 0
             self._factor = R[:k, :k] * e[piv[:k]], piv[:k]
+            self._rows = R[:k] * e[piv], piv    # Q_k^T S z = rows @ z[piv], all columns
         return self._factor
 
     def _theta_factor(self):
@@ -965,8 +973,10 @@ def _orthonormal_penalised(C, H, g, dual):
     Hu = 0.5 * (Hu + Hu.T)
     gu = scipy.linalg.solve_triangular(R, g[piv], trans="T", check_finite=False)
 
-    def to_newton(z):
-        return R @ z[piv]
+    rows, all_piv = dual._rows
+
+    def to_newton(z):          # the projection Q_k^T S z: the directions left out are dropped
+        return rows @ z[all_piv]
 
     return C2.reshape(q, r, k), Hu, gu, dual.orthonormal(C2), to_newton
 

@@ -1431,6 +1431,36 @@ def test_newton_penalised_with_a_repeated_column():
     assert np.max(np.abs(sol.coef)) < 1e3 * np.max(np.abs(ref.coef))
 
 
+def test_newton_penalised_with_nearly_repeated_columns():
+    # columns 1 and 2 of theta and of the operator equal to 1e-13: the correction
+    # along that direction divided the rounding of the condition's residual by its
+    # size (1e-14 of the columns), which made the residual worse (to 4.5), and
+    # the solve in orthonormal coordinates went to coefficients of 3e16: a point
+    # 870 times the optimum was certified (found by review). Directions below
+    # 1e-13 of the columns are now left out of the correction
+    theta = np.array([[0.22588821926453062, -0.1598830804739934, -0.15988308047399455],
+                      [0.6692074511533355, 0.9086968526499443, 0.9086968526499403],
+                      [0.29231343656103914, 0.5470737298632337, 0.5470737298632323]])
+    y = np.array([1.53508591929875, 0.6853935086079216, -1.3096829415225826])
+    tensor = np.array([
+        [[12149.60649757822, -0.16520828134296664, -0.16520828134296028],
+         [22915.410820078956, -0.15567768780845603, -0.1556776878084598],
+         [36978.32178446843, 0.8218399005824161, 0.8218399005823699],
+         [-7596.618271441659, 0.16182473587907834, 0.16182473587907972]],
+        [[-32854.901763070695, -0.03109333220679058, -0.03109333220678696],
+         [14495.450736426445, 0.10606376621064792, 0.10606376621064942],
+         [25208.342191641514, 0.1116870140413172, 0.11168701404132281],
+         [49718.55850619555, 0.6016143018151524, 0.6016143018152144]]])
+    op = CompressedLieOperator.from_tensor(tensor)
+    alpha = 1.741636823800655e-05
+    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
+    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
+    assert sol.converged
+    assert f <= min(best, f) * (1 + 2e-6)
+    assert np.max(np.abs(sol.coef)) < 1e3
+
+
 @pytest.mark.parametrize("seed", [14, 98, 296])
 def test_newton_rounding_floor_is_that_of_the_current_point(seed):
     # with a large alpha the least-squares start is far above the optimum, and the
