@@ -61,6 +61,19 @@ def _uncorrected(self, lam1, y):
     return lam1, y               # no correction, and no solve in orthonormal coordinates
 
 
+def _timed_solve(theta, Y, op, alpha, mode):
+    """Newton at ``TOL`` as shipped or with the correction off (``mode``), and its time."""
+    feasible = newton_module._DataDual.feasible
+    if mode == "uncorrected":
+        newton_module._DataDual.feasible = _uncorrected
+    try:
+        t0 = time.perf_counter()
+        sol = newton_promote(theta, Y, op, alpha, tol=TOL)
+        return sol, time.perf_counter() - t0
+    finally:
+        newton_module._DataDual.feasible = feasible
+
+
 def _rounding(theta, Y, op, alpha, solutions):
     """The rounding level of evaluating the objective at the largest of the
     solutions' terms: ``alpha ||M(W)||_*`` and the data term (residuals known
@@ -94,15 +107,8 @@ def run(decades, seeds):
             sols = {}
             # in turn first (the first solve of a problem runs on colder caches)
             for mode in (list(counts) if seed % 2 == 0 else list(counts)[::-1]):
-                feasible = newton_module._DataDual.feasible
-                if mode == "uncorrected":
-                    newton_module._DataDual.feasible = _uncorrected
-                try:
-                    t0 = time.perf_counter()
-                    sols[mode] = newton_promote(theta, Y, op, alpha, tol=TOL)
-                    counts[mode][3] += time.perf_counter() - t0
-                finally:
-                    newton_module._DataDual.feasible = feasible
+                sols[mode], seconds = _timed_solve(theta, Y, op, alpha, mode)
+                counts[mode][3] += seconds
         values = {mode: promote_objective(theta, Y, op, s.coef, alpha) for mode, s in sols.items()}
         best = min([promote_objective(theta, Y, op, ref.coef, alpha)] + list(values.values()))
         floor = max(1e-9 * 0.5 * float(np.sum(Y ** 2)), _rounding(theta, Y, op, alpha, [ref] + list(sols.values())))
@@ -156,15 +162,8 @@ def correction_cost(reps=7):
         steps = {}
         for rep in range(reps):
             for mode in (list(times) if rep % 2 == 0 else list(times)[::-1]):
-                feasible = newton_module._DataDual.feasible
-                if mode == "uncorrected":
-                    newton_module._DataDual.feasible = _uncorrected
-                try:
-                    t0 = time.perf_counter()
-                    sol = newton_promote(theta, y, op, alpha, tol=TOL)
-                    times[mode].append(time.perf_counter() - t0)
-                finally:
-                    newton_module._DataDual.feasible = feasible
+                sol, seconds = _timed_solve(theta, y, op, alpha, mode)
+                times[mode].append(seconds)
                 steps[mode] = sol.n_iter
         a, b = (1e3 * float(np.median(times[mode])) for mode in times)
         log(f"  {label:<28} alpha {alpha:.0e}: {a:6.1f} / {b:6.1f} ms  ({a / b:.2f}x; "

@@ -1358,6 +1358,17 @@ def test_newton_penalised_certificate_holds_on_badly_scaled_theta(seed):
     assert promote_objective(theta, y, op, sol.coef, alpha) <= best * (1 + 2e-6)
 
 
+def _assert_newton_certified_within_tol(theta, y, op, alpha, tol=1e-6):
+    """Newton at ``tol`` converges, within ``2 tol`` of cvxpy + Clarabel's optimum
+    at 1e-12 (or below it); returns both solutions."""
+    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    sol = newton_promote(theta, y, op, alpha, tol=tol)
+    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
+    assert sol.converged
+    assert f <= min(best, f) * (1 + 2 * tol)
+    return sol, ref
+
+
 def test_newton_penalised_certificate_when_the_optimum_is_far_larger_than_the_start():
     # two columns of theta of size 1e-6: the optimum has coefficients of 1e6 on them,
     # the start and the certified point 1e-3. The certificate corrected its duals
@@ -1366,11 +1377,7 @@ def test_newton_penalised_certificate_when_the_optimum_is_far_larger_than_the_st
     # a point 3.6 times the optimum was certified (alpha 448.5). It corrects always
     theta, y, op, _, _ = scaled_problem(2273, theta_decades=7)
     alpha = 448.5
-    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
-    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
-    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
-    assert sol.converged
-    assert f <= min(best, f) * (1 + 2e-6)
+    _assert_newton_certified_within_tol(theta, y, op, alpha)
 
 
 @pytest.mark.parametrize("n, decades, gram, qr", [
@@ -1423,11 +1430,7 @@ def test_newton_penalised_with_a_repeated_column():
     for o in range(op.n_outputs):
         tensor[:, :, o * K + 6] = tensor[:, :, o * K + 3]
     op = CompressedLieOperator.from_tensor(tensor, n_outputs=op.n_outputs)
-    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
-    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
-    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
-    assert sol.converged
-    assert f <= min(best, f) * (1 + 2e-6)
+    sol, ref = _assert_newton_certified_within_tol(theta, y, op, alpha)
     assert np.max(np.abs(sol.coef)) < 1e3 * np.max(np.abs(ref.coef))
 
 
@@ -1453,11 +1456,7 @@ def test_newton_penalised_with_nearly_repeated_columns():
          [49718.55850619555, 0.6016143018151524, 0.6016143018152144]]])
     op = CompressedLieOperator.from_tensor(tensor)
     alpha = 1.741636823800655e-05
-    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
-    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
-    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
-    assert sol.converged
-    assert f <= min(best, f) * (1 + 2e-6)
+    sol, _ = _assert_newton_certified_within_tol(theta, y, op, alpha)
     assert np.max(np.abs(sol.coef)) < 1e3
 
 
@@ -1468,11 +1467,7 @@ def test_newton_rounding_floor_is_that_of_the_current_point(seed):
     # optimum (seed 296: 53 times it); the floor is now that of the current point
     theta, y, op, _, _ = scaled_problem(seed, theta_decades=7)
     alpha = 1e6
-    ref = cvxpy_promote(theta, y, op, alpha, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
-    sol = newton_promote(theta, y, op, alpha, tol=1e-6)
-    f, best = (promote_objective(theta, y, op, W, alpha) for W in (sol.coef, ref.coef))
-    assert sol.converged
-    assert f <= min(best, f) * (1 + 2e-6)
+    _assert_newton_certified_within_tol(theta, y, op, alpha)
 
 
 @pytest.mark.parametrize("seed", [254, 2819])
