@@ -830,6 +830,7 @@ class _DataDual:
         self.column_factor, self.gram = column_factor, gram
         self.n_out, self.K = Ys.shape[1], T.shape[1]
         self._factor = None
+        self._rows = None         # R's leading rows over all columns (see _triangular)
         self._basis = None        # (R, piv) in orthonormal coordinates
 
     def to_scaled(self, u):
@@ -859,9 +860,9 @@ class _DataDual:
         ``theta``'s triangular factor (a QR of ``n_outputs min(n, K)`` rows
         instead of ``n_outputs n``), ``C`` as its own triangular factor when it
         has more rows than columns (``column_factor()``, the operator's, cached
-        on it, or an unpivoted, blocked QR; the pivoted QR of the whole stack took
-        up to 22% of a solve, and the pivoting is needed only for the small stack
-        of the two factors)."""
+        on it, or an unpivoted, blocked QR; with the pivoted QR of the whole stack
+        the correction cost up to 70% of a solve, and the pivoting is needed only
+        for the small stack of the two factors)."""
         if self._factor is None:
             RT = self._theta_factor()
             A = (RT if self.n_out == 1 else scipy.linalg.block_diag(*[RT] * self.n_out)) / self.d
@@ -878,8 +879,9 @@ class _DataDual:
             # max(shape) columns equal to 1e-13: the correction made the residual
             # worse (1e-12 to 4.5), and the solve in orthonormal coordinates went
             # to coefficients of 1e16 (points 1.5 and 870 times the optimum
-            # certified). Moving along such a direction changes the objective by
-            # at most 1e-8 of the coefficients' change relative to the columns.
+            # certified). The price: an optimum that moves along such a direction
+            # (coefficients of 2e8 that cancel on columns equal to 1e-13) is not
+            # found, and the bound does not see it (bench_newton_scaling.py)
             e = np.sqrt(np.einsum("ij,ij->j", S, S))
             e[e == 0.0] = 1.0
             R, piv = scipy.linalg.qr(S / e, mode="r", pivoting=True, check_finite=False)
