@@ -505,8 +505,12 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         return _NOISE * (c_norm + C2_norm * float(np.linalg.norm(z)))
 
     noise = rounding_level(z)
-    if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal
-        return unscaled(z), 0, True
+    if scale == 0.0 or s0[0] <= noise:      # the start is symmetric to rounding: optimal,
+        # if it minimises the data term (penalised: the least-squares start, which
+        # lstsq on H truncated where theta's columns ranged from 4e-7 to 3e6, and a
+        # start 1e24 times the optimum was returned)
+        if H is None or _least_squares_to_rounding(P, unscaled(z)):
+            return unscaled(z), 0, True
     # the error of the objective below which nothing is resolved: that of the
     # start, or of the current point when smaller (the start's alone, a least-squares
     # start 1e9 times the optimum with a large alpha, accepted a point at 4.8 times
@@ -681,6 +685,18 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         level_start = True
         refines, last_gap, level_steps = 0, np.inf, 0
     return unconverged(z, s), max_iter, False
+
+
+def _least_squares_to_rounding(P, w):
+    """Whether ``w`` minimises the penalised form's data term to rounding:
+    ``theta^T (theta w - y)`` (the gradient, from the residuals) within ``1e3 eps``
+    of the terms that make it up."""
+    T, Ys = P.data
+    Z = w.reshape(-1, T.shape[1])
+    R = Ys - T @ Z.T
+    gradient = np.abs(T.T @ R)
+    terms = np.abs(T).T @ (np.abs(Ys) + np.abs(T) @ np.abs(Z).T)
+    return bool(np.all(gradient <= 1e3 * np.finfo(float).eps * terms))
 
 
 def _first_trial(s, sq, ds, mu, alpha, d1, d2, decrement):

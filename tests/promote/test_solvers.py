@@ -1460,6 +1460,30 @@ def test_newton_penalised_with_nearly_repeated_columns():
     assert np.max(np.abs(sol.coef)) < 1e3
 
 
+def test_newton_does_not_return_a_start_that_misses_the_data():
+    # theta's columns from 4e-7 to 2e6 and one live operator column: the least-squares
+    # start (lstsq on H, cond 1e25, truncated at 1e-12) missed the data, and its
+    # X was below the rounding level, so it was returned as optimal at step 0
+    # (0.235 where the optimum is 8e-26; found by review). The start is now
+    # returned only if it minimises the data term to rounding
+    theta = np.array([[-3.004399187189604e-07, 0.0003041417442809137, -2.722917213035488e-06, 1504939.817240972, -0.028396899101040176, -3.295533570221823e-08],
+                      [5.9356704263181334e-08, 0.0002060128516644711, 3.930827313225716e-07, -2195820.053284138, -0.08550790907121404, 3.213651840462011e-07],
+                      [-2.655528581093772e-07, 0.0001306489989080905, -3.716168742371425e-07, -453620.111626907, -0.036934214325986627, -7.461861885396802e-08]])
+    y = np.array([-0.0025735109186024794, -1.6736453411498649, 0.49052076443477494])
+    tensor = np.zeros((4, 7, 6))
+    tensor[:, :, 5] = np.array([[-6.68082886759179e-05, 4.704634434766521e-05, -0.0001751435454640613, -9.220597947126682e-05, 0.00041943299488399124, 0.00012638253230678293, 6.644939439031439e-05],
+                       [0.00012722751349716663, -0.00011725790534144563, 0.00037112166810516546, 0.00015363410678779807, 4.1515618508263087e-07, -8.453680774299551e-06, -0.0004257284519804736],
+                       [-0.0001444208054372608, -0.00014157671452775443, -0.0004715359473461296, 1.992626828840593e-05, 6.0954736049811825e-05, -7.765123224626642e-06, 0.0001890512403366339],
+                       [0.00014271746715643097, -0.00024050580161392833, -0.00012846509042092593, -2.6156795468869558e-05, -4.739834414168084e-06, -0.000368956574426599, 0.00011804719147988618]])
+    op = CompressedLieOperator.from_tensor(tensor)
+    alpha = 0.24513619424257596
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sol = newton_promote(theta, y, op, alpha, tol=1e-6)
+    assert sol.n_iter > 0
+    assert promote_objective(theta, y, op, sol.coef, alpha) < 1e-12
+
+
 @pytest.mark.parametrize("seed", [14, 98, 296])
 def test_newton_rounding_floor_is_that_of_the_current_point(seed):
     # with a large alpha the least-squares start is far above the optimum, and the
