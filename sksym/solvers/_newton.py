@@ -79,8 +79,9 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     the start, unless the gap is still too large there (an optimum far
     below the start): then ``mu`` shrinks further, down to the rounding level
     of the singular values, where a gap of that size is accepted
-    (a start symmetric to rounding is returned at once; an optimum of nuclear
-    norm zero has no relative accuracy), and a larger one leaves the solution
+    (a start symmetric to rounding that minimises the data term is returned at
+    once; an optimum of nuclear norm zero has no relative accuracy), and a
+    larger one leaves the solution
     not converged (after at most 10 steps there; a level that takes 100
     steps has stalled, and ends the solve not converged too). In the
     penalised form the objective's size is computed from the residuals, and a
