@@ -6,6 +6,21 @@ import scipy.linalg
 __all__ = ["null_space", "orthonormal_span", "orthonormal_stack", "principal_angles"]
 
 
+_GEQRF = scipy.linalg.lapack.get_lapack_funcs("geqrf", dtype=np.float64)
+
+
+def _r_factor(M):
+    """The triangular factor ``R`` (``min(m, n)`` rows) of a QR factorisation
+    of ``M`` (LAPACK's geqrf directly: scipy's ``mode="r"`` returns all ``m``
+    rows, zeros below ``n``)."""
+    if M.size == 0:
+        return np.zeros((min(M.shape), M.shape[1]))
+    qr, _, _, info = _GEQRF(M)
+    if info != 0:                 # pragma: no cover (invalid argument)
+        raise RuntimeError(f"LAPACK geqrf: illegal argument {-info}")
+    return np.triu(qr[:min(M.shape)])
+
+
 def rank_tol(tol, n):
     """The relative singular-value threshold actually used for ``n`` unknowns:
     ``tol``, but not below the rounding level ``n * eps`` of an SVD (below it,

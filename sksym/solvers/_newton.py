@@ -10,6 +10,7 @@ import scipy.linalg.blas
 import scipy.linalg.lapack
 from sklearn.exceptions import ConvergenceWarning
 
+from .._linalg import _r_factor
 from .._threads import blas_limit
 from ._admm import PromoteSolution, _check_positive_int, _check_tol, admm_promote
 from ._nuclear import CompressedLieOperator
@@ -317,7 +318,7 @@ def _symmetric(upper):
 
 
 _syrk, _syr2k = scipy.linalg.blas.get_blas_funcs(("syrk", "syr2k"), dtype=np.float64)
-_geqrf, _trcon = scipy.linalg.lapack.get_lapack_funcs(("geqrf", "trcon"), dtype=np.float64)
+_trcon = scipy.linalg.lapack.get_lapack_funcs("trcon", dtype=np.float64)
 _CORRECTION_RCOND = 1e-13    # directions of [A; alpha C] (unit columns) kept by the correction
 _GRAM_RCOND = 1e-3            # theta's factor from its Gram matrix when (unit columns) this well conditioned
 _gesdd, _gesdd_lwork, _potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(
@@ -510,7 +511,7 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
         # if it minimises the data term (penalised: the least-squares start, which
         # lstsq on H truncated where theta's columns ranged from 4e-7 to 3e6, and a
         # start 1e24 times the optimum was returned)
-        if H is None or _least_squares_to_rounding(P, unscaled(z)):
+        if H is None or data_dual.minimises_data(z):
             return unscaled(z), 0, True
     # the error of the objective below which nothing is resolved: that of the
     # start, or of the current point when smaller (the start's alone, a least-squares
@@ -688,18 +689,6 @@ def _newton(P, tol, max_iter, z0, ws=None, orthonormal=False):
     return unconverged(z, s), max_iter, False
 
 
-def _least_squares_to_rounding(P, w):
-    """Whether ``w`` minimises the penalised form's data term to rounding:
-    ``theta^T (theta w - y)`` (the gradient, from the residuals) within ``1e3 eps``
-    of the terms that make it up."""
-    T, Ys = P.data
-    Z = w.reshape(-1, T.shape[1])
-    R = Ys - T @ Z.T
-    gradient = np.abs(T.T @ R)
-    terms = np.abs(T).T @ (np.abs(Ys) + np.abs(T) @ np.abs(Z).T)
-    return bool(np.all(gradient <= 1e3 * np.finfo(float).eps * terms))
-
-
 def _first_trial(s, sq, ds, mu, alpha, d1, d2, decrement):
     """Where the line search's halving starts: the first ``t`` in 1, 1/2, ...
     (down to about 1e-3) at which a model of the smoothed objective along the
@@ -863,6 +852,14 @@ class _DataDual:
         """``R(z) = Ys - A z`` as an (n, n_outputs) array."""
         return self.Ys - self.T @ (self.to_scaled(z) / self.d).reshape(self.n_out, self.K).T
 
+    def minimises_data(self, z):
+        """Whether ``z`` minimises the data term to rounding: the gradient
+        ``T^T R(z)`` within ``1e3 eps`` of the terms that make it up."""
+        Z = (self.to_scaled(z) / self.d).reshape(self.n_out, self.K)
+        gradient = np.abs(self.T.T @ self.residual(z))
+        terms = np.abs(self.T).T @ (np.abs(self.Ys) + np.abs(self.T) @ np.abs(Z).T)
+        return bool(np.all(gradient <= 1e3 * np.finfo(float).eps * terms))
+
     def _data_adjoint(self, lam):
         """``A^T lam`` in Newton's unknowns."""
         g = (lam.T @ self.T).ravel() / self.d
@@ -957,18 +954,6 @@ class _DataDual:
             lam = lam - self.T @ (self.to_scaled(w) / self.d).reshape(self.n_out, self.K).T
             y = y + self.alpha * (self.C2 @ w)
         return lam, y
-
-
-def _r_factor(M):
-    """The triangular factor ``R`` (``min(m, n)`` rows) of a QR factorisation
-    of ``M`` (LAPACK's geqrf directly: scipy's ``mode="r"`` returns all ``m``
-    rows, zeros below ``n``)."""
-    if M.size == 0:
-        return np.zeros((min(M.shape), M.shape[1]))
-    qr, _, _, info = _geqrf(M)
-    if info != 0:                 # pragma: no cover (invalid argument)
-        raise RuntimeError(f"LAPACK geqrf: illegal argument {-info}")
-    return np.triu(qr[:min(M.shape)])
 
 
 def _orthonormal_penalised(C, H, g, dual):

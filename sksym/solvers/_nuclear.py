@@ -9,6 +9,7 @@ import scipy.linalg
 import scipy.sparse
 import scipy.special
 
+from .._linalg import _r_factor
 from .._threads import blas_limit
 
 __all__ = ["CompressedLieOperator", "prox_nuclear_norm", "promote_objective"]
@@ -303,7 +304,6 @@ class CompressedLieOperator:
         grid of ``alpha`` solves with one operator)."""
         R = getattr(self, "_column_factor_cache", None)
         if R is None:
-            from ._newton import _r_factor
             R = _r_factor(self.tensor.reshape(-1, self.tensor.shape[2]))
             R.setflags(write=False)
             self._column_factor_cache = R
