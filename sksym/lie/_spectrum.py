@@ -1,11 +1,12 @@
 """Spectrum of the map ``xi -> L_xi F``: the discover side of the Lie derivative."""
 
 import contextlib
-import functools
 import numbers
 
 import numpy as np
 import scipy.linalg
+
+from .._threads import blas_limit
 
 __all__ = ["symmetry_spectrum", "select_n_symmetries", "perturbation_noise_level"]
 
@@ -13,23 +14,11 @@ __all__ = ["symmetry_spectrum", "select_n_symmetries", "perturbation_noise_level
 _SMALL = 1000
 
 
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    try:  # a dependency of scikit-learn
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover
-        return None
-    return ThreadpoolController()
-
-
 def _small_blas(size):
     """Context running BLAS/LAPACK single-threaded for dense problems of at most
     1000 rows/columns (``size``): on such sizes threads bring little, and on a
     busy machine multithreaded OpenBLAS spins and is 10-100x slower."""
-    ctrl = _blas_controller() if size <= _SMALL else None
-    if ctrl is None:
-        return contextlib.nullcontext()
-    return ctrl.limit(limits=1, user_api="blas")
+    return blas_limit(1) if size <= _SMALL else contextlib.nullcontext()
 
 
 def select_n_symmetries(singular_values, tol="auto", noise_level=None, min_gap=10.0,

@@ -9,7 +9,7 @@ import scipy.linalg
 import scipy.sparse
 import scipy.special
 
-from .._linalg import _r_factor
+from .._linalg import _r_factor, _singular_values
 from .._threads import blas_limit
 
 __all__ = ["CompressedLieOperator", "prox_nuclear_norm", "promote_objective"]
@@ -379,10 +379,7 @@ class CompressedLieOperator:
         -------
         norm : float
         """
-        M = self.matrix(W)
-        if M.size == 0:
-            return 0.0
-        return float(np.sum(scipy.linalg.svdvals(M, check_finite=False)))
+        return float(np.sum(_singular_values(self.matrix(W))))
 
 
 def _check_bounds(bounds, d):

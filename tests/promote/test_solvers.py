@@ -695,6 +695,34 @@ def test_blas_limit_sets_and_restores_the_thread_count():
     assert blas_threads() == before
 
 
+def test_blas_limit_nests_and_restores_after_an_error():
+    from threadpoolctl import threadpool_info
+    from sksym._threads import blas_limit
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    with pytest.raises(RuntimeError):
+        with blas_limit(1):
+            with blas_limit(1):          # nothing to change, nothing to restore
+                assert all(n == 1 for n in blas_threads())
+            assert all(n == 1 for n in blas_threads())
+            raise RuntimeError
+    assert blas_threads() == before
+
+
+def test_singular_values_are_those_of_scipy_svdvals():
+    from sksym._linalg import _singular_values
+
+    rng = np.random.RandomState(0)
+    for shape in [(10, 11), (11, 10), (1, 7), (7, 1), (30, 3)]:
+        M = rng.randn(*shape) * 10.0 ** rng.uniform(-5, 5, shape[1])
+        assert np.array_equal(_singular_values(M), scipy.linalg.svdvals(M))
+    assert np.array_equal(_singular_values(np.asfortranarray(M)), scipy.linalg.svdvals(M))
+    assert _singular_values(np.zeros((0, 3))).shape == (0,)
+
+
 def test_newton_workspace_is_reused_and_never_shared():
     from sksym.solvers import _workspace
 
