@@ -276,8 +276,14 @@ def _accuracy_floor(fitted, targets, tol, start=0.0):
 
 
 def _rms(values):
-    """Root-mean-square norm of the rows of ``values``."""
-    return float(np.sqrt(np.mean(np.sum(values ** 2, axis=1))))
+    """Root-mean-square norm of the rows of ``values`` (scaled where the squares
+    overflow: targets of 1e160 made it inf, and the count failed with an error
+    about a parameter the user never set)."""
+    rms = float(np.sqrt(np.mean(np.sum(values ** 2, axis=1))))
+    if np.isinf(rms):
+        size = float(np.max(np.abs(values)))
+        rms = size * float(np.sqrt(np.mean(np.sum((values / size) ** 2, axis=1))))
+    return rms
 
 
 def _reference_scale(op, out_rep, W, F):

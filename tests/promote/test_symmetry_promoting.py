@@ -437,6 +437,24 @@ def test_polynomial_penalty_does_not_depend_on_random_state(rng):
                                rtol=1e-10)
 
 
+@pytest.mark.parametrize("exact_fit", [False, True])
+@pytest.mark.parametrize("size", [1e160, 1e-160])
+def test_targets_beyond_the_squares_range_count_as_at_unit_size(size, exact_fit):
+    # their squares over- or underflow: 1e160 failed with an error about an infinite noise level
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (20, 3))
+    y = (X[:, 0] - X[:, 1]) ** 2 + X[:, 0] - X[:, 1]
+    unit = SymmetryPromotingRegressor(candidates=T(3), alpha=1e-3, exact_fit=exact_fit).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # the objective overflows (documented)
+        scaled = SymmetryPromotingRegressor(candidates=T(3), alpha=1e-3 * size,
+                                            exact_fit=exact_fit).fit(X, size * y)
+    assert len(unit.generators_) == len(scaled.generators_) == (2 if exact_fit else 1)
+    np.testing.assert_allclose(scaled.symmetry_singular_values_ / size, unit.symmetry_singular_values_,
+                               rtol=1e-6, atol=1e-8 * unit.symmetry_singular_values_.max())
+    np.testing.assert_allclose(scaled.coef_ / size, unit.coef_, rtol=1e-6, atol=1e-8)
+
+
 def test_large_constants_do_not_hide_broken_symmetries():
     # the floor follows the spread of the outputs, not their size: a constant of 1e5
     # (on a scalar beside a vector, or c I in a V x V output, both invariant) would
@@ -563,6 +581,10 @@ def test_inputs_far_outside_the_box_are_warned_about():
 
     with pytest.warns(UserWarning, match=r"X reaches \|x\| = 1e\+03: the penalty measures symmetry"):
         SymmetryPromotingRegressor(candidates=T(3), exact_fit=True).fit(1000 * X, f(1000 * X))
+    # and inputs that fill little of it: the same function of inputs times 0.1 is not recovered
+    with pytest.warns(UserWarning, match=r"X reaches \|x\| = 0\.1: .* mostly outside the data"):
+        model = SymmetryPromotingRegressor(candidates=T(3), exact_fit=True).fit(0.1 * X, f(X))
+    assert model.generators_.shape[0] == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         model = SymmetryPromotingRegressor(candidates=T(3), exact_fit=True).fit(5 * X, f(5 * X))
@@ -594,6 +616,7 @@ def _review_case(seed):
     return X, Y, dict(candidates=G, alpha=alpha, exact_fit=exact, output_rep=V if out == "V" else None)
 
 
+@pytest.mark.filterwarnings("ignore:X reaches:UserWarning")      # boxes of half-width 0.05 on purpose
 @pytest.mark.parametrize("seed, count", [(161, 1), (9591, 3), (13211, 6), (14059, 1), (90, 1), (7512, 1)])
 def test_counts_on_small_boxes_follow_the_solver_accuracy(seed, count):
     # seed 161: two directions broken at 2.3e-4 (the same at tol=1e-12) were counted
