@@ -897,6 +897,9 @@ class _DataDual:
             # (coefficients of 2e8 that cancel on columns equal to 1e-13) is not
             # found, and the bound does not see it (bench_newton_scaling.py)
             e = np.sqrt(np.einsum("ij,ij->j", S, S))
+            if not np.all(np.isfinite(e)):        # squares beyond the range (alpha = 1e300)
+                size = float(np.max(np.abs(S)))
+                e = size * np.sqrt(np.einsum("ij,ij->j", S / size, S / size))
             e[e == 0.0] = 1.0
             R, piv = scipy.linalg.qr(S / e, mode="r", pivoting=True, check_finite=False)
             diag = np.abs(np.diag(R))

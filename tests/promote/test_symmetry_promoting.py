@@ -437,6 +437,21 @@ def test_polynomial_penalty_does_not_depend_on_random_state(rng):
                                rtol=1e-10)
 
 
+@pytest.mark.parametrize("solver", ["newton", "admm"])
+@pytest.mark.parametrize("alpha", [1e200, 1e300])
+def test_a_huge_alpha_gives_the_constant_model(solver, alpha):
+    # ADMM raised OverflowError (alpha ** 2) and Newton warned of invalid values
+    # (the squared column norms of alpha C) before both returned the mean
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (20, 3))
+    y = (X[:, 0] - X[:, 1]) ** 2
+    model = SymmetryPromotingRegressor(candidates=SE(3), alpha=alpha, solver=solver).fit(X, y)
+    prediction = model.predict(X)
+    assert np.ptp(prediction) <= 1e-12 * y.mean()                   # a constant,
+    np.testing.assert_allclose(prediction, y.mean(), atol=1e-6 * y.std())   # the least-squares one
+    assert model.generators_.shape[0] == 6
+
+
 @pytest.mark.parametrize("exact_fit", [False, True])
 @pytest.mark.parametrize("size", [1e160, 1e-160])
 def test_targets_beyond_the_squares_range_count_as_at_unit_size(size, exact_fit):
