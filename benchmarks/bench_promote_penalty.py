@@ -126,6 +126,8 @@ def warm_start_path(log):
                     its[warm] += model.set_params(alpha=alpha).fit(X, y).n_iter_
             log(f"   {solver:<6} {order:<10}: warm start {its[True]:5d}, cold {its[False]:5d} "
                 f"({its[True] / its[False]:.2f}x)")
+    log("   (n_iter_, summed over the path: it includes the tighter re-solves of the symmetry count,")
+    log("   see symmetry_tol; since 2308098 they run where values lie within 1e3 times the floor)")
     log("")
 
 

@@ -173,8 +173,8 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         targets and of library features are unchanged (the samples and the
         candidates may change; the start is then only a guess). Along a decreasing path of ``alpha``
         values this saves ADMM iterations (on the gallery's noisy problem,
-        nine values from ``1e-1`` down to ``1e-5``: 1158 against 1618 cold), along
-        an increasing one it does not (1904); Newton saves little either way.
+        nine values from ``1e-1`` down to ``1e-5``: 1617 against 2234 cold), along
+        an increasing one it does not (2888); Newton saves little either way.
         Not used by ``solver="cvxpy"``.
     symmetry_tol : "auto" or float, default="auto"
         How small a singular value of the fitted model's Lie derivatives must
