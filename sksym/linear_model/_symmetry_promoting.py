@@ -147,7 +147,12 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         How they act on the targets; ``None`` means each target is invariant.
     alpha : float, default=1.0
         Weight of the nuclear norm (penalised form; unused with ``exact_fit``).
-        ``alpha=0`` is minimum-norm least squares.
+        ``alpha=0`` is minimum-norm least squares. The default, like
+        :class:`~sklearn.linear_model.Lasso`'s, is strong: for targets of
+        unit size it usually gives the constant model (the gallery's problem
+        is constant from ``alpha=1e-1``); choose it by cross-validation, e.g.
+        :class:`~sklearn.model_selection.GridSearchCV` over
+        ``np.logspace(-5, -1, 9)``.
     exact_fit : bool, default=False
         Minimise the nuclear norm subject to reproducing the training targets
         (their least-squares projection when they cannot be reproduced, with a
