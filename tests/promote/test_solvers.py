@@ -299,6 +299,27 @@ def test_auto_runs_admm_then_newton_on_medium_problems(rng, monkeypatch):
     assert easy.solver == "admm" and easy.converged
 
 
+def test_auto_runs_the_mix_however_costly_a_newton_step_while_its_arrays_fit(monkeypatch):
+    # above 1e10 operations per step ADMM ran alone, 1.0-4.0 times slower than the
+    # mix on SE(20)-SE(25) problems (benchmarks/bench_auto_solver.py)
+    import sksym.solvers._newton as newton_module
+    calls = []
+    admm = newton_module.admm_promote
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("max_iter"))
+        return admm(*args, **kwargs)
+
+    monkeypatch.setattr(newton_module, "admm_promote", spy)
+    big = CompressedLieOperator.from_tensor(np.zeros((1000, 1000, 10)))   # 2e10 operations per step
+    assert newton_module._step_cost(np.ones((2, 10)), big, False)[0] > 1e10
+    solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1)
+    assert calls == [newton_module._AUTO_ADMM_ITER]
+    monkeypatch.setattr(newton_module, "_AUTO_NEWTON_SIZE", 1e6)        # its arrays too large: ADMM alone
+    solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1)
+    assert calls[1] is None
+
+
 @pytest.mark.parametrize("q, r", [(3, 8), (5, 7), (6, 6)])
 def test_smoothed_hessian_matches_finite_differences(q, r, rng):
     from sksym.solvers._newton import _SmoothedHessian, _symmetric
