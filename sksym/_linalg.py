@@ -33,7 +33,7 @@ def _singular_values(M):
     lwork = int(_GESDD_LWORK(M.shape[0], M.shape[1], compute_uv=0)[0])
     _, s, _, info = _GESDD(M, compute_uv=0, lwork=lwork)
     if info != 0:                 # pragma: no cover (gesdd did not converge)
-        return scipy.linalg.svdvals(M, check_finite=False, lapack_driver="gesvd")
+        return scipy.linalg.svd(M, compute_uv=False, check_finite=False, lapack_driver="gesvd")
     return s
 
 

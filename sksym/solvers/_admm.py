@@ -610,7 +610,7 @@ def _duality_gap(P, z, Xz, Lam, k, Cq, z_scale=0.0, enough=None):
         # (at X = 0 the rounding floor bounds it: an unbounded weight let the
         # least-squares solver drop lam's columns)
         # (alpha ** 2 raises OverflowError beyond 1e154; alpha = 1e200 crashed)
-        m = max(nuc, floor, 1e-300)
+        m = float(max(nuc, floor, 1e-300))
         w = min(alpha ** 2 / m if alpha < 1e150 else alpha * (alpha / m), 1e200)
     nz = Cq.shape[2]
     Ct = np.einsum("qa,qrk,rb->abk", U, Cq, V, optimize=True)   # C in the singular bases

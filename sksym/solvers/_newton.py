@@ -29,7 +29,8 @@ _NOISE = 8.0 * np.finfo(float).eps   # rounding level of the singular values, re
 _MODEL_NOISE = 1e3 * np.finfo(float).eps   # the line-search model's rounding, relative to its terms
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_ADMM_ITER = 150         # ADMM for that many iterations, then Newton, above it,
-_AUTO_NEWTON_SIZE = 5e7       # ADMM when one of Newton's three (n_z, q, r) work arrays is larger
+_AUTO_HYBRID_FLOPS = 1e11     # up to this (steps measured up to 4e10: bench_auto_solver.py), ADMM alone above,
+_AUTO_NEWTON_SIZE = 5e7       # and when one of Newton's work arrays ((n_z, q, r), or its Hessian) is larger
 
 
 def _divided_differences(s, sq, mu):
@@ -988,13 +989,16 @@ def _orthonormal_penalised(C, H, g, dual):
 
 
 def _newton_flops(q, r, n_z):
-    """Operations of one Newton step on a ``q x r`` matrix with ``n_z`` unknowns."""
-    return n_z * q * r * (q + r) + n_z * n_z * q * r
+    """Operations of one Newton step on a ``q x r`` matrix with ``n_z`` unknowns
+    (the Hessian's products, and its Cholesky factorisation, which dominates
+    when ``n_z`` is far larger than ``q r``)."""
+    return n_z * q * r * (q + r) + n_z * n_z * q * r + n_z ** 3 / 3.0
 
 
 def _step_cost(theta, operator, exact_fit):
     """Operations of one Newton step on a problem (:func:`_newton_flops`; the exact fit
-    has ``K - n`` unknowns per output) and the size of one of its work arrays."""
+    has ``K - n`` unknowns per output) and the size of its largest work array
+    (``n_z q r`` numbers, or the ``n_z x n_z`` Hessian)."""
     try:
         shape = np.shape(theta)
     except ValueError:         # ragged
@@ -1004,7 +1008,7 @@ def _step_cost(theta, operator, exact_fit):
     n, K = shape
     n_z = operator.n_outputs * (max(K - n, 0) if exact_fit else K)
     q, r = operator.n_generators, operator.rank
-    return _newton_flops(q, r, n_z), float(n_z) * q * r
+    return _newton_flops(q, r, n_z), float(n_z) * max(q * r, n_z)
 
 
 def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="auto", tol=1e-6,
@@ -1068,7 +1072,7 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
             solver = "admm"
         elif flops <= _AUTO_NEWTON_FLOPS:
             solver = "newton"
-        else:
+        elif flops <= _AUTO_HYBRID_FLOPS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 first = admm_promote(theta, Y, operator, alpha, exact_fit=exact_fit, tol=tol,
@@ -1079,6 +1083,8 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
             sol.n_iter += first.n_iter
             sol.time += first.time
             return sol
+        else:
+            solver = "admm"
     if solver == "newton":
         return newton_promote(theta, Y, operator, alpha, exact_fit=exact_fit, tol=tol,
                               warm_start=warm_start, **kwargs)

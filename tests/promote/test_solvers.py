@@ -300,8 +300,8 @@ def test_auto_runs_admm_then_newton_on_medium_problems(rng, monkeypatch):
 
 
 def test_auto_runs_the_mix_however_costly_a_newton_step_while_its_arrays_fit(monkeypatch):
-    # above 1e10 operations per step ADMM ran alone, 1.0-4.0 times slower than the
-    # mix on SE(20)-SE(25) problems (benchmarks/bench_auto_solver.py)
+    # between 1e10 and 1e11 operations per step ADMM ran alone, 1.0-4.0 times slower
+    # than the mix on noisy SE(20)-SE(25) problems (benchmarks/bench_auto_solver.py)
     import sksym.solvers._newton as newton_module
     calls = []
     admm = newton_module.admm_promote
@@ -315,9 +315,33 @@ def test_auto_runs_the_mix_however_costly_a_newton_step_while_its_arrays_fit(mon
     assert newton_module._step_cost(np.ones((2, 10)), big, False)[0] > 1e10
     solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1)
     assert calls == [newton_module._AUTO_ADMM_ITER]
-    monkeypatch.setattr(newton_module, "_AUTO_NEWTON_SIZE", 1e6)        # its arrays too large: ADMM alone
+    monkeypatch.setattr(newton_module, "_AUTO_HYBRID_FLOPS", 1e10)      # its step too costly: ADMM alone
     solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1)
     assert calls[1] is None
+    monkeypatch.setattr(newton_module, "_AUTO_HYBRID_FLOPS", 1e11)
+    monkeypatch.setattr(newton_module, "_AUTO_NEWTON_SIZE", 1e6)        # its arrays too large: ADMM alone
+    solve_promote(np.ones((2, 10)), np.ones(2), big, 0.1)
+    assert calls[2] is None
+
+
+def test_newton_step_cost_counts_the_hessian_factorisation_and_its_size(monkeypatch):
+    # many unknowns, a small operator: the Cholesky factorisation (n_z^3 / 3) and the
+    # n_z x n_z Hessian dominate (one translation at d=140: 3.3e11 operations, 800 MB)
+    import sksym.solvers._newton as newton_module
+    op = CompressedLieOperator.from_tensor(np.zeros((1, 2, 10000)))
+    flops, size = newton_module._step_cost(np.ones((2, 10000)), op, False)
+    assert flops >= 1e12 / 3 and size == 1e8
+
+    class Chosen(Exception):
+        pass
+
+    def admm(*args, **kwargs):                  # (solving it would take minutes)
+        raise Chosen(kwargs.get("max_iter"))
+
+    monkeypatch.setattr(newton_module, "admm_promote", admm)
+    with pytest.raises(Chosen) as chosen:
+        solve_promote(np.ones((2, 10000)), np.ones(2), op, 0.1)
+    assert chosen.value.args == (None,)                                 # ADMM alone
 
 
 @pytest.mark.parametrize("q, r", [(3, 8), (5, 7), (6, 6)])
