@@ -1029,19 +1029,19 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
         Solve the equality-constrained (basis-pursuit) form.
     solver : {"auto", "newton", "admm"}, default="auto"
         :func:`newton_promote` or :func:`admm_promote`. ``"auto"`` decides
-        by the cost of one Newton step (``n_z q r (q + r) + n_z^2 q r``
-        operations for ``n_z`` unknowns and a ``q x r`` compressed matrix):
-        up to ``2e9``, Newton (fast, and it does not slow down on
-        ill-conditioned problems); above, ADMM for at most ``150``
-        iterations (easy problems, where the data nearly determine the
-        model, converge within them) and then, if it has not converged,
-        Newton from a cold start (its iteration count is bounded, ADMM's
-        is not); ADMM alone when Newton's work arrays would exceed about
-        ``5e7`` numbers each (``n_z * q * r``; three are kept). Above
-        ``1e10`` operations ADMM ran alone before: on penalised SE(23) and
-        SE(25) problems (degree 2, 200 samples) that took 1.0-2.3 times as
-        long where the data leave the model open, as long where they
-        determine it (``benchmarks/bench_auto_solver.py``).
+        by the cost of one Newton step (``n_z q r (q + r) + n_z^2 q r +
+        n_z^3 / 3`` operations for ``n_z`` unknowns and a ``q x r``
+        compressed matrix): up to ``2e9``, Newton (fast, and it does not
+        slow down on ill-conditioned problems); up to ``1e11``, ADMM for at
+        most ``150`` iterations (easy problems, where the data nearly
+        determine the model, converge within them) and then, if it has not
+        converged, Newton from a cold start (its iteration count is bounded,
+        ADMM's is not; on ten SE(20)-SE(25) problems the mix took 0.25-0.99
+        times ADMM's time alone on eight, 2.5 and 4.6 times on two where ADMM
+        needed a few hundred iterations: ``benchmarks/bench_auto_solver.py``);
+        above, or when one of Newton's work arrays would exceed about ``5e7``
+        numbers (``n_z * q * r``, three are kept, or the ``n_z x n_z``
+        Hessian), ADMM alone.
     tol : float, default=1e-6
         Tolerance of the chosen solver.
     max_iter : int, default=None
