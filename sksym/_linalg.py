@@ -32,7 +32,7 @@ def _singular_values(M):
         return np.zeros(0)
     lwork = int(_GESDD_LWORK(M.shape[0], M.shape[1], compute_uv=0)[0])
     _, s, _, info = _GESDD(M, compute_uv=0, lwork=lwork)
-    if info != 0:                 # pragma: no cover (gesdd did not converge)
+    if info != 0:                 # gesdd did not converge
         return scipy.linalg.svd(M, compute_uv=False, check_finite=False, lapack_driver="gesvd")
     return s
 
