@@ -354,7 +354,7 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         if size > 0.0 and not _UNSCALED_TARGETS[0] <= size <= _UNSCALED_TARGETS[1]:
             s, gens, k, reference, floor = self._symmetries(W / size, theta, Y / size, operator,
                                                             lie_derivative, tol, start / size)
-            return s * size, gens, k, reference * size, floor * size
+            return s * size, gens, k, None if reference is None else reference * size, floor * size
         fitted = theta @ W.T
         # the generators in the Lie derivative's (orthonormal) basis of the candidates
         s, gens = symmetry_spectrum(operator.matrix(W), lie_derivative.lie_algebra)

@@ -29,7 +29,7 @@ _NOISE = 8.0 * np.finfo(float).eps   # rounding level of the singular values, re
 _MODEL_NOISE = 1e3 * np.finfo(float).eps   # the line-search model's rounding, relative to its terms
 _AUTO_NEWTON_FLOPS = 2e9      # "auto": Newton when one of its steps costs less than this,
 _AUTO_ADMM_ITER = 150         # ADMM for that many iterations, then Newton, above it,
-_AUTO_HYBRID_FLOPS = 1e11     # up to this (steps measured up to 4e10: bench_auto_solver.py), ADMM alone above,
+_AUTO_HYBRID_FLOPS = 1e11     # up to this (measured to 4e10: bench_auto_solver.py), ADMM alone above,
 _AUTO_NEWTON_SIZE = 5e7       # and when one of Newton's work arrays ((n_z, q, r), or its Hessian) is larger
 
 
