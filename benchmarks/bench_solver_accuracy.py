@@ -16,7 +16,11 @@ one run:
 3. ADMM on the gallery's noisy problem (``examples/plot_promote_symmetry.py``,
    penalised, SE(8)): the bound its warnings state against its actual error;
 4. cvxpy + Clarabel on targets of size ``1e-8``, with and without the default
-   ``rescale=True``.
+   ``rescale=True``;
+5. huge penalties: Newton and ADMM with and without the screening test
+   (``sksym.solvers._screening``), which returns the fully symmetric
+   least-squares fit where a dual certificate shows it optimal, against that
+   fit.
 
 Usage: ``python benchmarks/bench_solver_accuracy.py [--quick]`` (about 10
 minutes on the 2-core reference machine; ``--quick`` runs a tenth; every problem has its own seed,
@@ -34,11 +38,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import PolynomialFeatures
 
 import sksym
-from sksym.groups import SE, T
+from sksym.groups import SE, SO, T
 from sksym.lie import LieDerivative
 from sksym.reps import Scalar, V
-from sksym.solvers import _admm
+from sksym.solvers import _admm, _screening
 from sksym.solvers import CompressedLieOperator, admm_promote, cvxpy_promote, newton_promote, promote_objective
+
+from _revision import git_revision  # noqa: E402
 
 FEASIBLE_RTOL = 1e-8       # exact fits: interpolation residual relative to |Y|
 
@@ -130,7 +136,7 @@ def battery(step=1, seed=0):
         f"with alpha in 1e-4..10; the best objective from Newton and ADMM at tol 1e-12 and cvxpy + "
         f"Clarabel), {time.perf_counter() - t0:.0f} s")
     log("   solver  tol    form       solves  converged  violated (err > tol)  worst err of converged  "
-        "not converged (their worst err)  median it  median time")
+        "not converged (their worst err)  median it  median time  screened")
     for name in ("newton", "admm"):
         for tol in (1e-6, 1e-10):
             for exact in (True, False):
@@ -145,7 +151,8 @@ def battery(step=1, seed=0):
                 form = "exact" if exact else "penalised"
                 log(f"   {name:<7} {tol:<6.0e} {form:<10} {len(sel):>6} {len(conv):>10} {len(bad):>21} "
                     f"{worst:>24.1e} {len(nc):>15} ({worst_nc:.1e}) {np.median([r['n_iter'] for r in sel]):>13.0f} "
-                    f"{np.median([r['time'] for r in sel]):>11.4f}s")
+                    f"{np.median([r['time'] for r in sel]):>11.4f}s "
+                    f"{sum(r['n_iter'] == 0 and not exact for r in sel):>9}")
                 for r in bad:
                     log(f"      violated: err {r['err']:.2e}, alpha {r['alpha']}, {r['n_iter']} it")
     return rows
@@ -253,18 +260,74 @@ def cvxpy_scale():
             f"median {np.median(errs[False]):.1e}, max {np.max(errs[False]):.1e}")
 
 
+def _timed(fn, *args):
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def huge_penalties():
+    log("")
+    log("== 5. Huge penalties: the screening test's symmetric fit against the solvers' own steps")
+    log("   relative max-coefficient error against the symmetric least-squares fit; 'steps' with the")
+    log("   test off (as before it existed), 'screened' with it; n_iter of the latter (0: screened)")
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(40, 2))
+    y = X[:, 0] ** 2 + X[:, 1] ** 2 + 0.3 * X[:, 0] + 0.05 * rng.normal(size=40)
+    lib = PolynomialFeatures(2).fit(X)
+    problems = [("tilted bowl, SO(2), 40 samples", lib.transform(X), y[:, None],
+                 CompressedLieOperator(LieDerivative(lib, V(SO(2)), Scalar(SO(2)))))]
+    rng = np.random.RandomState(3)
+    problems.append(("random, SE(5), 30 samples",) + problem(rng, "SE", 5, "perturbed", 1.5))
+    limit = _screening._MAX_COEFFICIENTS
+    for name, theta, Y, op in problems:
+        W_sym, dual = _screening.symmetric_fit(theta, Y, op)
+        bound = float(np.linalg.svd(dual, compute_uv=False)[0]) if dual is not None else np.inf
+        log(f"   {name}: certified from alpha = {bound:.3g}")
+        # what the test costs where it does not certify, beside the solve it precedes
+        low = 0.01 * bound
+        test = min(_timed(_screening.screen_symmetric, theta, Y, op, low) for _ in range(20))
+        solve = min(_timed(quiet, newton_promote, theta, Y, op, low) for _ in range(5))
+        log(f"   at alpha = {low:.3g} (not certified) the test takes {test * 1e6:.0f} us, Newton's solve "
+            f"{solve * 1e3:.2f} ms with it ({test / solve:.1%})")
+        log("   alpha     solver   steps: error (it)   screened: error (it)   cvxpy + Clarabel: error")
+        for alpha in (1e2, 1e4, 1e8, 1e14, 1e100):
+            row = []
+            for label, fn in (("newton", newton_promote), ("admm", admm_promote)):
+                out = {}
+                for on in (False, True):
+                    _screening._MAX_COEFFICIENTS = limit if on else 0
+                    try:
+                        sol, _ = quiet(fn, theta, Y, op, alpha)
+                        out[on] = (float(np.max(np.abs(sol.coef - W_sym)) / np.max(np.abs(W_sym))), sol.n_iter)
+                    except Exception as exc:                      # noqa: BLE001 (reported)
+                        out[on] = (np.nan, type(exc).__name__)
+                    finally:
+                        _screening._MAX_COEFFICIENTS = limit
+                row.append((label, out))
+            try:
+                sol, _ = quiet(cvxpy_promote, theta, Y, op, alpha)
+                cv = f"{float(np.max(np.abs(sol.coef - W_sym)) / np.max(np.abs(W_sym))):.1e}"
+            except Exception as exc:                              # noqa: BLE001 (reported)
+                cv = f"fails ({type(exc).__name__})"
+            for k, (label, out) in enumerate(row):
+                log(f"   {alpha:<9.0e} {label:<8} {out[False][0]:>9.1e} ({out[False][1]:>5})   "
+                    f"{out[True][0]:>11.1e} ({out[True][1]:>3})   {cv if k == 0 else ''}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the problems")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     log("# bench_solver_accuracy: " + __doc__.splitlines()[0])
-    log(f"sksym {sksym.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
-        f"{platform.machine()}")
+    log(f"sksym {sksym.__version__} at {git_revision()}, numpy {np.__version__}, "
+        f"Python {platform.python_version()}, {platform.machine()}")
     battery(10 if args.quick else 1)
     scaled_admm(20 if args.quick else 200)
     gallery_admm()
     cvxpy_scale()
+    huge_penalties()
     log("")
     log(f"Total {time.perf_counter() - t0:.0f} s.")
     return 0

@@ -152,7 +152,10 @@ class SymmetryPromotingRegressor(DictionaryRegressor):
         unit size it usually gives the constant model (the gallery's problem
         is constant from ``alpha=1e-1``); choose it by cross-validation, e.g.
         :class:`~sklearn.model_selection.GridSearchCV` over
-        ``np.logspace(-5, -1, 9)``.
+        ``np.logspace(-5, -1, 9)``. Where a dual certificate shows the fully
+        symmetric least-squares fit optimal (from some ``alpha`` on), sksym's
+        solvers return that fit exactly, without iterating (``n_iter_ = 0``;
+        :func:`~sksym.solvers.solve_promote`).
     exact_fit : bool, default=False
         Minimise the nuclear norm subject to reproducing the training targets
         (their least-squares projection when they cannot be reproduced, with a

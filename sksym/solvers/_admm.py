@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._threads import blas_limit
 from ._nuclear import _svt, promote_objective
 from ._problem import check_flag, check_problem, check_warm_start, reduce_problem
+from ._screening import screen_symmetric
 
 __all__ = ["PromoteSolution", "admm_promote"]
 
@@ -114,6 +115,11 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     extrapolation (memory 5; an extrapolated point is kept only when it
     reduces the fixed-point residual). BLAS runs single-threaded inside the
     solver: the operations are many and small.
+    In the penalised form a screening test comes first: where a dual
+    certificate shows the fully symmetric least-squares fit (the best fit
+    among the models that every candidate leaves invariant) optimal at
+    ``alpha``, that fit is returned exactly, with ``n_iter=0`` (see
+    :func:`solve_promote`).
 
     Parameters
     ----------
@@ -212,6 +218,12 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     t0 = time.perf_counter()
     # many small dense operations: BLAS threads cost more than they gain
     with blas_limit(1):
+        # a penalty at which the fully symmetric fit is certified optimal: that fit
+        W = None if exact_fit else screen_symmetric(theta, Y, operator, alpha)
+        if W is not None:
+            return PromoteSolution(coef=W, objective=promote_objective(theta, Y, operator, W, alpha),
+                                   n_iter=0, converged=True, solver="admm",
+                                   time=time.perf_counter() - t0)
         P = reduce_problem(theta, Y, operator, alpha, exact_fit)
         z, n_iter, converged, state, worse = _admm(P, tol, max_iter, warm_start, rho, relaxation)
         gap = state.get("gap", np.inf) if not worse else np.inf

@@ -31,7 +31,11 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
     accurate (it agrees with sksym's own solvers to ``1e-6`` relative on the
     tests' problems); SCS with ``max_iters=2500`` and ``rescale=False``
     reproduces the setting of Otto et al. (2023). ``objective`` is that of
-    the coefficients returned.
+    the coefficients returned. Unlike sksym's own solvers it runs no
+    screening test (:func:`~sksym.solvers.solve_promote`) and solves every
+    problem as given: at huge penalties, whose coefficients swamp the data
+    term's, Clarabel fails or returns a wrong model (``alpha=1e14`` and
+    ``1e100`` in ``benchmarks/bench_solver_accuracy.py``, section 5).
 
     Parameters
     ----------

@@ -309,6 +309,30 @@ class CompressedLieOperator:
             self._column_factor_cache = R
         return R
 
+    def _scaled_gram_eigh(self):
+        """The Gram matrix ``A^T A`` with the operator's columns scaled to unit
+        norm, restricted to its nonzero columns, and its eigen-decomposition:
+        ``(scale, live, lam, vec)``, with ``scale`` the column norms (1 for zero
+        columns), ``live`` the indices of the nonzero columns and ``lam``
+        ascending (cached: the kernel and the symmetric fit's certificate,
+        :func:`~sksym.solvers._screening.symmetric_fit`, use it)."""
+        cached = getattr(self, "_scaled_gram_eigh_cache", None)
+        if cached is None:
+            G = self._gram()
+            col = np.sqrt(np.maximum(np.diag(G), 0.0))
+            zero = col <= 0.0
+            scale = np.where(zero, 1.0, col)
+            live = np.flatnonzero(~zero)
+            lam, vec = np.zeros(0), np.zeros((0, 0))
+            if live.size:
+                Gs = G[np.ix_(live, live)] / np.outer(scale[live], scale[live])
+                lam, vec = scipy.linalg.eigh(Gs, check_finite=False)
+            cached = scale, live, lam, vec
+            for a in cached:
+                a.setflags(write=False)
+            self._scaled_gram_eigh_cache = cached
+        return cached
+
     def _kernel(self):
         """Orthonormal basis (columns) of the coefficient vectors that every Lie
         derivative maps to zero, shape ``(n_outputs * K, a)`` (the library's
@@ -321,17 +345,12 @@ class CompressedLieOperator:
         norm are kept. Columns that are zero are in the kernel outright."""
         basis = getattr(self, "_kernel_cache", None)
         if basis is None:
-            G = self._gram()
-            p = G.shape[0]
-            col = np.sqrt(np.maximum(np.diag(G), 0.0))
-            zero = col <= 0.0
-            scale = np.where(zero, 1.0, col)
-            Gs = G / np.outer(scale, scale)
-            Gs[zero, :] = Gs[:, zero] = 0.0
-            live = np.flatnonzero(~zero)
+            scale, live, lam, vec = self._scaled_gram_eigh()
+            p = scale.size
+            zero = np.ones(p, dtype=bool)
+            zero[live] = False
             basis = [np.eye(p)[:, zero]]
             if live.size:
-                lam, vec = scipy.linalg.eigh(Gs[np.ix_(live, live)], check_finite=False)
                 cand = vec[:, lam <= _KERNEL_GRAM_RTOL * lam[-1]]
                 if cand.shape[1]:
                     full = np.zeros((p, cand.shape[1]))
