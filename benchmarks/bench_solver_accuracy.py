@@ -286,7 +286,7 @@ def huge_penalties():
         log(f"   {name}: certified from alpha = {bound:.3g}")
         # what the test costs where it does not certify, beside the solve it precedes
         low = 0.01 * bound
-        test = min(_timed(_screening.screen_symmetric, theta, Y, op, low) for _ in range(20))
+        test = min(_timed(_screening.screen_symmetric, theta, Y, op, low, 1e-6) for _ in range(20))
         solve = min(_timed(quiet, newton_promote, theta, Y, op, low) for _ in range(5))
         log(f"   at alpha = {low:.3g} (not certified) the test takes {test * 1e6:.0f} us, Newton's solve "
             f"{solve * 1e3:.2f} ms with it ({test / solve:.1%})")

@@ -219,7 +219,7 @@ def admm_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, ma
     # many small dense operations: BLAS threads cost more than they gain
     with blas_limit(1):
         # a penalty at which the fully symmetric fit is certified optimal: that fit
-        W = None if exact_fit else screen_symmetric(theta, Y, operator, alpha)
+        W = None if exact_fit else screen_symmetric(theta, Y, operator, alpha, tol)
         if W is not None:
             return PromoteSolution(coef=W, objective=promote_objective(theta, Y, operator, W, alpha),
                                    n_iter=0, converged=True, solver="admm",

@@ -180,7 +180,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
         # a penalty at which the fully symmetric fit is certified optimal: that
         # fit, exactly (the steps resolve it only to alpha times the rounding of
         # the Lie derivatives)
-        W = None if exact_fit else screen_symmetric(theta, Y, operator, alpha)
+        W = None if exact_fit else screen_symmetric(theta, Y, operator, alpha, tol)
         if W is not None:
             return PromoteSolution(coef=W, objective=promote_objective(theta, Y, operator, W, alpha),
                                    n_iter=0, converged=True, solver="newton",
@@ -1047,12 +1047,16 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
     Iterating instead resolves ``W_s`` only to ``alpha`` times the rounding of
     the Lie derivatives (``benchmarks/bench_solver_accuracy.py``, section 5:
     Newton's coefficients 2.5e-2 off at ``alpha=1e14`` on a small problem,
-    cvxpy + Clarabel failing). The test is skipped when it cannot be trusted
-    (the linear condition not met to ``1e-9`` relative, or ``M(W_s)`` above
-    rounding) and for operators with more than 1000 coefficients
-    (``n_outputs * K``) or a Gram matrix costing more than ``3e9``
-    operations; where it does not certify it costs about 25 us on small
-    problems (ibid.).
+    cvxpy + Clarabel failing). The test is skipped when it cannot be trusted:
+    the linear condition not met to ``1e-9`` relative, or ``M(W_s)`` above
+    its rounding level (the numerical kernel is exact only to ``1e-10``:
+    with a rotation generator perturbed by ``1e-12``, ``|x|^2`` is in it)
+    unless its penalty is within ``0.1 tol`` of the data term. Operators
+    with more than 1000 coefficients (``n_outputs * K``), or whose Gram
+    matrix costs more than ``3e9`` operations, are not tested. The first
+    test on an operator computes its Gram matrix and the matrix's
+    eigendecomposition (cached on the operator); after that, where it does
+    not certify, a test costs about 25 us on small problems (ibid.).
 
     Parameters
     ----------
