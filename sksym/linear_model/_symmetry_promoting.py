@@ -499,7 +499,9 @@ def _warn_if_far_from_the_box(X, library):
     from 8 samples in ``[-1, 1]^3``, found no symmetry with its inputs times 0.1
     (a fit 15% off)."""
     reach = float(np.max(np.abs(X))) if X.size else 0.0
-    if library_degree(library) is None or not (reach > _BOX_REACH or 0.0 < reach < 1.0 / _BOX_REACH):
+    degree = library_degree(library)
+    # (a library of constants has no Lie derivatives: nothing is measured)
+    if not degree or not (reach > _BOX_REACH or 0.0 < reach < 1.0 / _BOX_REACH):
         return
     where = "far inside the data" if reach > _BOX_REACH else "mostly outside the data"
     warnings.warn(

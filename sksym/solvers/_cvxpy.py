@@ -34,8 +34,9 @@ def cvxpy_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="CLA
     the coefficients returned. Unlike sksym's own solvers it runs no
     screening test (:func:`~sksym.solvers.solve_promote`) and solves every
     problem as given: at huge penalties, whose coefficients swamp the data
-    term's, Clarabel fails or returns a wrong model (``alpha=1e14`` and
-    ``1e100`` in ``benchmarks/bench_solver_accuracy.py``, section 5).
+    term's, Clarabel fails or returns a wrong model with a
+    ``ConvergenceWarning`` (``alpha=1e14`` and ``1e100`` in
+    ``benchmarks/bench_solver_accuracy.py``, section 5).
 
     Parameters
     ----------

@@ -606,6 +606,16 @@ def test_inputs_far_outside_the_box_are_warned_about():
     assert model.generators_.shape == (2, 3, 4)
 
 
+def test_a_library_of_constants_is_not_warned_about_the_box():
+    # PolynomialFeatures(0) has no Lie derivatives: the box measures nothing
+    X = np.random.RandomState(0).uniform(-0.05, 0.05, (20, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = SymmetryPromotingRegressor(candidates=SO(2), library=PolynomialFeatures(0)).fit(X, X[:, 0])
+    assert model.generators_.shape == (1, 2, 2)
+    np.testing.assert_allclose(model.predict(X), X[:, 0].mean(), atol=1e-15)
+
+
 def _review_case(seed):
     """A random problem of a review's battery (quadratic library, inputs in a box
     of half-width 1, 0.3 or 0.05, n near the library size, noise 0-1)."""
