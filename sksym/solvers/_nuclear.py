@@ -273,6 +273,15 @@ class CompressedLieOperator:
             return (self._dense.reshape(-1, self._dense.shape[2]) @ w).reshape(self.n_generators, self.rank)
         return (self._S @ w).reshape(self.n_generators, -1) @ self._R.T
 
+    def _apply_columns(self, F):
+        """:meth:`_apply` of each column of ``F`` (shape ``(p, k)``), flattened:
+        a ``(q * rank, k)`` array, in one product."""
+        q, k = self.n_generators, F.shape[1]
+        if self._S is None:
+            return self._dense.reshape(-1, self._dense.shape[2]) @ F
+        SF = np.asarray(self._S @ F).reshape(q, -1, k)
+        return np.matmul(self._R, SF).reshape(q * self.rank, k)
+
     def _adjoint(self, V):
         """Adjoint of :meth:`_apply`: ``sum_j (Q^T L_xi_j)^T V[j]``, flat."""
         if self._S is None:
@@ -355,7 +364,7 @@ class CompressedLieOperator:
                 if cand.shape[1]:
                     full = np.zeros((p, cand.shape[1]))
                     full[live] = cand / scale[live, None]         # back to coefficients
-                    images = np.stack([self._apply(v).ravel() for v in full.T], axis=1)
+                    images = self._apply_columns(full)
                     sv, vt = _right_singular(images)
                     keep = vt[sv <= _KERNEL_RTOL * np.sqrt(lam[-1])].T
                     if keep.shape[1]:
