@@ -114,8 +114,7 @@ def newton_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, tol=1e-6, 
     among the models that every candidate leaves invariant) optimal at
     ``alpha``, that fit is returned exactly, with ``n_iter=0`` (the steps
     would resolve it only to ``alpha`` times the rounding of the Lie
-    derivatives; see
-    :func:`solve_promote`).
+    derivatives; see :func:`solve_promote`).
 
     Parameters
     ----------
@@ -1047,11 +1046,15 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
     Iterating instead resolves ``W_s`` only to ``alpha`` times the rounding of
     the Lie derivatives (``benchmarks/bench_solver_accuracy.py``, section 5:
     Newton's coefficients 2.5e-2 off at ``alpha=1e14`` on a small problem,
-    cvxpy + Clarabel failing). The test is skipped when it cannot be trusted:
-    the linear condition not met to ``1e-9`` relative, or ``M(W_s)`` above
-    its rounding level (the numerical kernel is exact only to ``1e-10``:
-    with a rotation generator perturbed by ``1e-12``, ``|x|^2`` is in it)
-    unless its penalty is within ``0.1 tol`` of the data term. Operators
+    cvxpy + Clarabel failing). Its ``objective`` is that of the
+    coefficients as computed, ``alpha`` times the rounding of their Lie
+    derivatives included: from ``alpha`` of about ``1e8`` it can exceed an
+    iterating solver's, whose coefficients are further from ``W_s``. The test
+    is skipped when it cannot be trusted: the linear condition not met to
+    ``1e-9`` relative, or a numerical kernel (exact only to ``1e-10``) that
+    maps some direction above the rounding level (with a rotation generator
+    perturbed by ``1e-12``, ``|x|^2`` is in it), unless the fit's penalty is
+    within ``0.1 tol`` of its data term. Operators
     with more than 1000 coefficients (``n_outputs * K``), or whose Gram
     matrix costs more than ``3e9`` operations, are not tested. The first
     test on an operator computes its Gram matrix and the matrix's

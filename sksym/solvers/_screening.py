@@ -10,9 +10,11 @@ _MAX_COEFFICIENTS = 1000    # operators with more coefficients (n_outputs * K) a
 _MAX_GRAM_FLOPS = 3e9       # nor those whose Gram matrix costs more (SE(20) at degree 2: 2.6e9)
 _PINV_RTOL = 1e-8           # eigenvalues of the scaled Gram matrix inverted (as the kernel's cut)
 _DUAL_RTOL = 1e-9           # the certificate's linear condition, relative to the gradient
-_ROUNDING = 8.0 * np.finfo(float).eps   # the fit's Lie derivatives at rounding level, relative to
-#                           sqrt(p) ||A||_F ||w|| (exact invariants: at most 0.66 on nine operators)
-_PENALTY_SHARE = 0.1        # else their penalty, within this share of tol of the data term
+_EXACT_UNITS = 50.0         # an exact kernel: each basis vector k has ||A k|| below this many
+#                           eps sqrt(p) ||c * k|| (c the column norms); the invariants of 112
+#                           operators (14 groups, degrees 2-5, scalar and vector outputs, both
+#                           measures) reached 31, a rotation generator perturbed by 1e-12 200-880
+_PENALTY_SHARE = 0.1        # else the fit's penalty, within this share of tol of its data term
 
 
 def symmetric_fit(theta, Y, operator):
@@ -32,11 +34,15 @@ def symmetric_fit(theta, Y, operator):
 
     ``D`` is ``None`` when the certificate cannot be trusted: the linear
     condition not met to ``1e-9`` of ``|g|`` (an operator too ill-conditioned
-    for its pseudo-inverse), or ``A W`` above its rounding level (``8 eps
-    sqrt(p) ||A||_F |W|``, ``p`` coefficients): the kernel keeps directions
-    the operator maps to ``1e-10`` of its norm, near-symmetries whose penalty
-    a large ``alpha`` does not ignore (:func:`screen_symmetric` accepts them
-    where that penalty is negligible).
+    for its pseudo-inverse), or a kernel that is not exact: the numerical
+    kernel keeps directions the operator maps to ``1e-10`` of its norm,
+    near-invariants whose penalty a large ``alpha`` does not ignore; it is
+    exact when it maps every kernel vector ``k`` within ``50 eps sqrt(p)
+    ||c * k||`` (``p`` coefficients, ``c`` the operator's column norms): a
+    rotation generator perturbed by ``1e-12`` is caught, one perturbed by
+    ``1e-13`` or less is indistinguishable from an exact one
+    (:func:`screen_symmetric` accepts near-invariants where their penalty is
+    negligible).
 
     Parameters
     ----------
@@ -51,8 +57,7 @@ def symmetric_fit(theta, Y, operator):
     """
     W, g = _symmetric_least_squares(theta, Y, operator)
     dual = _dual_matrix(_least_norm_dual(g, operator)[0], operator)
-    exact = _image(W, operator) <= _rounding(W, operator)
-    return W, dual if exact and _dual_solves(g, dual, operator) else None
+    return W, dual if _exact_kernel(operator) and _dual_solves(g, dual, operator) else None
 
 
 def _symmetric_least_squares(theta, Y, operator):
@@ -99,36 +104,42 @@ def _dual_solves(g, dual, operator):
     return float(np.linalg.norm(operator._adjoint(dual) + g)) <= _DUAL_RTOL * float(np.linalg.norm(g))
 
 
-def _image(W, operator):
-    """``||A W||_F``."""
-    return float(np.linalg.norm(operator._apply(W.ravel())))
-
-
-def _rounding(W, operator):
-    """The rounding level of ``||A W||_F`` for an exact invariant ``W``."""
-    scale, live = operator._scaled_gram_eigh()[:2]
-    return _ROUNDING * np.sqrt(scale.size) * float(np.linalg.norm(scale[live])) * float(np.linalg.norm(W))
+def _exact_kernel(operator):
+    """Whether the operator maps every vector of its numerical kernel to its
+    rounding level (see ``_EXACT_UNITS``; cached on the operator): the
+    kernel's functions are then invariants, not near-invariants."""
+    exact = getattr(operator, "_exact_kernel_cache", None)
+    if exact is None:
+        kernel = operator._kernel()
+        scale, live = operator._scaled_gram_eigh()[:2]
+        col = np.zeros(scale.size)
+        col[live] = scale[live]                          # zero columns move nothing
+        images = np.linalg.norm(operator._apply_columns(kernel), axis=0) if kernel.shape[1] else np.zeros(0)
+        rounding = np.finfo(float).eps * np.sqrt(scale.size) * np.linalg.norm(col[:, None] * kernel, axis=0)
+        exact = bool(np.all(images <= _EXACT_UNITS * rounding))
+        operator._exact_kernel_cache = exact
+    return exact
 
 
 def screen_symmetric(theta, Y, operator, alpha, tol):
     """The symmetric least-squares fit (:func:`symmetric_fit`) when it is
     certified to solve the penalised problem at ``alpha``, else ``None``.
 
-    A fit whose Lie derivatives lie above their rounding level (a
-    near-symmetry in the operator's numerical kernel, which is exact only to
-    ``1e-10``) is accepted only where its penalty, at most
-    ``alpha sqrt(rank) ||A W||_F``, is within ``0.1 tol`` of its data term:
-    with a rotation generator perturbed by ``1e-12``, ``|x|^2`` is in that
-    kernel, and at ``alpha=1e12`` the fit that uses it was 4 times the
-    optimum (the constant).
+    At the penalties it certifies, the solvers' own accuracy is limited by
+    the rounding of the penalty term, ``alpha`` times that of the Lie
+    derivatives (Newton's coefficients were ``2.5e-2`` off at ``alpha =
+    1e14`` on a small problem, and cvxpy + Clarabel failed:
+    ``benchmarks/bench_solver_accuracy.py``, section 5), while the fit is
+    exact. Problems too large for the operator's Gram matrix (more than 1000
+    coefficients, or ``3e9`` operations) are not screened.
 
-    At such penalties the solvers' own accuracy is limited by the rounding of
-    the penalty term, ``alpha`` times that of the Lie derivatives (Newton's
-    coefficients were ``2.5e-2`` off at ``alpha = 1e14`` on a small problem,
-    and cvxpy + Clarabel failed: ``benchmarks/bench_solver_accuracy.py``,
-    section 5), while the fit is exact. Problems too large for the
-    operator's Gram matrix (more than 1000 coefficients, or ``3e9``
-    operations) are not screened.
+    When the numerical kernel is not exact (see :func:`symmetric_fit`), the
+    fit is accepted only where its penalty, at most ``alpha sqrt(rank) ||A
+    W||_F``, is within ``0.1 tol`` of its data term: with a rotation
+    generator perturbed by ``1e-12``, ``|x|^2`` is in that kernel, and at
+    ``alpha=1e12`` the fit that uses it was 4 times the optimum (the
+    constant), also when a constant offset of the targets hid its Lie
+    derivatives below a rounding level proportional to ``|W|``.
     """
     if not alpha > 0.0:
         return None
@@ -150,8 +161,9 @@ def screen_symmetric(theta, Y, operator, alpha, tol):
     dual = _dual_matrix(c, operator)
     if not _dual_solves(g, dual, operator):
         return None
-    image = _image(W, operator)
-    if image > _rounding(W, operator):
+    if not _exact_kernel(operator):
+        # near-invariants: only where the fit's penalty is negligible
+        image = float(np.linalg.norm(operator._apply(W.ravel())))
         residual = theta @ W.T - Y / size
         data = 0.5 * float(np.sum(residual * residual)) / theta.shape[0]
         if alpha * np.sqrt(min(q, r)) * image > _PENALTY_SHARE * tol * data:
