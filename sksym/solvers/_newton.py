@@ -1059,8 +1059,8 @@ def solve_promote(theta, Y, operator, alpha=1.0, *, exact_fit=False, solver="aut
     matrix costs more than ``3e9`` operations, are not tested. The first
     test on an operator computes its Gram matrix and the matrix's
     eigendecomposition (cached on the operator); after that, where it does
-    not certify, a test took 25 and 39 us on two small problems, 2% and 0.9%
-    of Newton's solve (ibid.).
+    not certify, a test took 23 us on two small problems, 3.1% and 0.8% of
+    Newton's solve (ibid.).
 
     Parameters
     ----------
