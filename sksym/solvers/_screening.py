@@ -11,7 +11,7 @@ _MAX_GRAM_FLOPS = 3e9       # nor those whose Gram matrix costs more (SE(20) at 
 _PINV_RTOL = 1e-8           # eigenvalues of the scaled Gram matrix inverted (as the kernel's cut)
 _DUAL_RTOL = 1e-9           # the certificate's linear condition, relative to the gradient
 _EXACT_UNITS = 50.0         # an exact kernel: each basis vector k has ||A k|| below this many
-#                           eps sqrt(p) ||c * k|| (c the column norms); the invariants of 112
+#                           eps sqrt(p) ||c * k|| (c the column norms); the invariants of 224
 #                           operators (14 groups, degrees 2-5, scalar and vector outputs, both
 #                           measures) reached 31, a rotation generator perturbed by 1e-12 200-880
 _PENALTY_SHARE = 0.1        # else the fit's penalty, within this share of tol of its data term
@@ -38,11 +38,12 @@ def symmetric_fit(theta, Y, operator):
     kernel keeps directions the operator maps to ``1e-10`` of its norm,
     near-invariants whose penalty a large ``alpha`` does not ignore; it is
     exact when it maps every kernel vector ``k`` within ``50 eps sqrt(p)
-    ||c * k||`` (``p`` coefficients, ``c`` the operator's column norms): a
-    rotation generator perturbed by ``1e-12`` is caught, one perturbed by
-    ``1e-13`` or less is indistinguishable from an exact one
-    (:func:`screen_symmetric` accepts near-invariants where their penalty is
-    negligible).
+    ||c * k||`` (``p`` coefficients, ``c`` the operator's column norms). The
+    invariants of 224 exact operators reached 31 such units; a rotation
+    generator perturbed by ``1e-12`` reaches 200-880 (degrees 2-4) and is
+    caught, one perturbed by ``1e-14`` 2-9 and is not, ``1e-13`` lies
+    between (20-88). :func:`screen_symmetric` accepts near-invariants where
+    their penalty is negligible.
 
     Parameters
     ----------
@@ -138,8 +139,7 @@ def screen_symmetric(theta, Y, operator, alpha, tol):
     W||_F``, is within ``0.1 tol`` of its data term: with a rotation
     generator perturbed by ``1e-12``, ``|x|^2`` is in that kernel, and at
     ``alpha=1e12`` the fit that uses it was 4 times the optimum (the
-    constant), also when a constant offset of the targets hid its Lie
-    derivatives below a rounding level proportional to ``|W|``.
+    constant).
     """
     if not alpha > 0.0:
         return None
