@@ -57,7 +57,7 @@ def symmetric_fit(theta, Y, operator):
     dual : ndarray of shape (q, rank) or None
     """
     W, g = _symmetric_least_squares(theta, Y, operator)
-    dual = _dual_matrix(_least_norm_dual(g, operator)[0], operator)
+    dual = operator._apply(_least_norm_dual(g, operator)[0])
     return W, dual if _exact_kernel(operator) and _dual_solves(g, dual, operator) else None
 
 
@@ -80,24 +80,17 @@ def _symmetric_least_squares(theta, Y, operator):
 
 
 def _least_norm_dual(g, operator):
-    """The least-norm solution of ``A^T vec(D) = -g`` as ``D = A x``: ``x``, in the
-    eigenbasis of the operator's scaled Gram matrix, and ``||D||_F``, which
-    needs no product with ``A`` (``||A x||^2 = x^T A^T A x``)."""
-    scale, live, lam, vec = operator._scaled_gram_eigh()
-    if not lam.size:
-        return np.zeros(0), 0.0
-    keep = lam > _PINV_RTOL * lam[-1]
-    c = (vec[:, keep].T @ (-g[live] / scale[live])) / lam[keep]
-    return c, float(np.sqrt(c @ (lam[keep] * c)))
-
-
-def _dual_matrix(c, operator):
-    """``D = A x`` from the coordinates of :func:`_least_norm_dual`."""
+    """The least-norm solution of ``A^T vec(D) = -g`` as ``D = A x``: ``x``
+    (from the eigendecomposition of the operator's scaled Gram matrix) and
+    ``||D||_F``, which needs no product with ``A`` (``||A x||^2 = x^T A^T A x``)."""
     scale, live, lam, vec = operator._scaled_gram_eigh()
     x = np.zeros(scale.size)
-    if c.size:
-        x[live] = (vec[:, lam > _PINV_RTOL * lam[-1]] @ c) / scale[live]
-    return operator._apply(x)
+    if not lam.size:
+        return x, 0.0
+    keep = lam > _PINV_RTOL * lam[-1]
+    c = (vec[:, keep].T @ (-g[live] / scale[live])) / lam[keep]
+    x[live] = (vec[:, keep] @ c) / scale[live]
+    return x, float(np.sqrt(c @ (lam[keep] * c)))
 
 
 def _dual_solves(g, dual, operator):
@@ -155,10 +148,10 @@ def screen_symmetric(theta, Y, operator, alpha, tol):
     if not np.isfinite(alpha):
         return None
     W, g = _symmetric_least_squares(theta, Y / size, operator)
-    c, frobenius = _least_norm_dual(g, operator)
+    x, frobenius = _least_norm_dual(g, operator)
     if alpha * np.sqrt(min(q, r)) < frobenius:          # ||D||_2 >= ||D||_F / sqrt(rank): too small
         return None
-    dual = _dual_matrix(c, operator)
+    dual = operator._apply(x)
     if not _dual_solves(g, dual, operator):
         return None
     if not _exact_kernel(operator):
